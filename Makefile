@@ -1,0 +1,60 @@
+# The two commands of the README's Quick start: `make run` and `make test`.
+# Both first install any missing Debian package (when run as root), then build with CMake.
+
+DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
+                   libeigen3-dev libcli11-dev
+# Only the benchmarks need these: Ceres Solver's Jet is the peer we measure Dual against.
+BENCH_PACKAGES  := libceres-dev
+
+NABLA := build/release/tools/nabla/nabla
+
+.PHONY: all setup setup-bench build run test sanitize bench format clean
+
+all: build
+
+define install_missing
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+endef
+
+setup:
+	$(call install_missing,$(DEBIAN_PACKAGES))
+
+setup-bench: setup
+	$(call install_missing,$(BENCH_PACKAGES))
+
+build: setup
+	cmake --preset release
+	cmake --build --preset release
+
+run: build
+	$(NABLA) tour
+
+test: build
+	ctest --preset release
+
+sanitize: setup
+	cmake --preset sanitize
+	cmake --build --preset sanitize
+	ctest --preset sanitize
+
+bench: setup-bench
+	cmake --preset bench
+	cmake --build --preset bench
+	build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+clean:
+	rm -rf build

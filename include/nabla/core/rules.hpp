@@ -1,0 +1,203 @@
+// The derivative rules: one entry per elementary function, used by every mode.
+//
+// A unary rule states the function's value y = f(x) and its derivative f'(x), given both x and y
+// (several derivatives are cheapest in terms of y: exp' = exp, tan' = 1 + tan^2). A binary rule
+// states its value and both partial derivatives. The rules are templates over the scalar type, so
+// the same formula serves
+//   - forward mode, where T = double or, nested, T = Dual<double> (second derivatives),
+//   - reverse mode, which records the partials on its tape,
+//   - symbolic mode, where T = sym::Expr and the formula *is* the derivative expression.
+// Adding a function is one rule here and one line in NABLA_UNARY_RULES; each mode expands that
+// list into its overloads.
+//
+// Points without a derivative follow fixed conventions (tested in tests/forward/rules_test.cpp):
+//   abs'(0) = 0                      the subgradient of least magnitude
+//   hypot partials at (0, 0) = 0     likewise
+//   sqrt'(0) = cbrt'(0) = +inf       IEEE 1/0; a mode multiplies an infinite partial only into
+//                                    non-zero tangents, so directions that do not move x stay 0
+//   pow(a, b): d/da = 0 when b == 0 (a^0 is constant), d/db = 0 when a == 0 and b > 0
+//   floor, ceil, round, trunc: 0 everywhere (the derivative almost everywhere)
+//   atan2 at (0, 0), log of a negative, asin outside [-1, 1]: nan, as IEEE computes it
+// Nothing here throws: arithmetic on active scalars behaves like arithmetic on doubles.
+#pragma once
+
+#include <cmath>
+#include <numbers>
+
+#include "nabla/core/special_functions.hpp"
+
+namespace nabla::rules {
+
+template <class T>
+struct Partials {
+  T first;   // d f / d a
+  T second;  // d f / d b
+};
+
+// sign(x) in {-1, 0, 1}, nan for nan: the derivative of |x| with abs'(0) = 0.
+template <class T>
+T sign(const T& x) {
+  if (x > 0) return T(1);
+  if (x < 0) return T(-1);
+  if (x == 0) return T(0);
+  return x;  // nan propagates
+}
+
+#define NABLA_UNARY_RULE(Rule, function, derivative_expression)                     \
+  struct Rule {                                                                     \
+    static constexpr const char* name = #function;                                  \
+    template <class T>                                                              \
+    static T value(const T& x) {                                                    \
+      using std::function;                                                          \
+      return function(x);                                                           \
+    }                                                                               \
+    template <class T>                                                              \
+    static T derivative([[maybe_unused]] const T& x, [[maybe_unused]] const T& y) { \
+      using std::sqrt, std::sin, std::cos, std::sinh, std::cosh, std::exp;          \
+      return derivative_expression;                                                 \
+    }                                                                               \
+  };
+
+// clang-format off
+// Rule     <cmath> name   f'(x), written with x and y = f(x)
+NABLA_UNARY_RULE(Exp,   exp,   y)
+NABLA_UNARY_RULE(Exp2,  exp2,  y * T(std::numbers::ln2))
+NABLA_UNARY_RULE(Expm1, expm1, y + T(1))
+NABLA_UNARY_RULE(Log,   log,   T(1) / x)
+NABLA_UNARY_RULE(Log2,  log2,  T(1) / (x * T(std::numbers::ln2)))
+NABLA_UNARY_RULE(Log10, log10, T(1) / (x * T(std::numbers::ln10)))
+NABLA_UNARY_RULE(Log1p, log1p, T(1) / (T(1) + x))
+NABLA_UNARY_RULE(Sqrt,  sqrt,  T(1) / (T(2) * y))
+NABLA_UNARY_RULE(Cbrt,  cbrt,  T(1) / (T(3) * y * y))
+NABLA_UNARY_RULE(Sin,   sin,   cos(x))
+NABLA_UNARY_RULE(Cos,   cos,   -sin(x))
+NABLA_UNARY_RULE(Tan,   tan,   T(1) + y * y)
+NABLA_UNARY_RULE(Asin,  asin,  T(1) / sqrt(T(1) - x * x))
+NABLA_UNARY_RULE(Acos,  acos,  T(-1) / sqrt(T(1) - x * x))
+NABLA_UNARY_RULE(Atan,  atan,  T(1) / (T(1) + x * x))
+NABLA_UNARY_RULE(Sinh,  sinh,  cosh(x))
+NABLA_UNARY_RULE(Cosh,  cosh,  sinh(x))
+NABLA_UNARY_RULE(Tanh,  tanh,  T(1) - y * y)
+NABLA_UNARY_RULE(Asinh, asinh, T(1) / sqrt(x * x + T(1)))
+NABLA_UNARY_RULE(Acosh, acosh, T(1) / (sqrt(x - T(1)) * sqrt(x + T(1))))
+NABLA_UNARY_RULE(Atanh, atanh, T(1) / (T(1) - x * x))
+NABLA_UNARY_RULE(Abs,   abs,   sign(x))
+NABLA_UNARY_RULE(Erf,   erf,   T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
+NABLA_UNARY_RULE(Erfc,  erfc,  T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
+NABLA_UNARY_RULE(Tgamma, tgamma, y * polygamma(0, x))
+NABLA_UNARY_RULE(Lgamma, lgamma, polygamma(0, x))
+NABLA_UNARY_RULE(Floor, floor, T(0))
+NABLA_UNARY_RULE(Ceil,  ceil,  T(0))
+NABLA_UNARY_RULE(Round, round, T(0))
+NABLA_UNARY_RULE(Trunc, trunc, T(0))
+// clang-format on
+#undef NABLA_UNARY_RULE
+
+// Every unary function, as (name, Rule). A mode defines X(name, Rule) and expands this list.
+#define NABLA_UNARY_RULES(X)                                                                       \
+  X(exp, Exp)                                                                                      \
+  X(exp2, Exp2) X(expm1, Expm1) X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p)          \
+      X(sqrt, Sqrt) X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos)  \
+          X(atan, Atan) X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh)  \
+              X(atanh, Atanh) X(abs, Abs) X(fabs, Abs) X(erf, Erf) X(erfc, Erfc) X(tgamma, Tgamma) \
+                  X(lgamma, Lgamma) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc)
+
+// polygamma(n, x), n fixed: its derivative is polygamma(n + 1, x), so lgamma differentiates to
+// any order.
+struct Polygamma {
+  static constexpr const char* name = "polygamma";
+  int order;
+  template <class T>
+  T value(const T& x) const {
+    return polygamma(order, x);
+  }
+  template <class T>
+  T derivative(const T& x, const T&) const {
+    return polygamma(order + 1, x);
+  }
+};
+
+// x^c with c a plain number.
+template <class C>
+struct PowConstantExponent {
+  static constexpr const char* name = "pow";
+  C exponent;
+  template <class T>
+  T value(const T& x) const {
+    using std::pow;
+    return pow(x, T(exponent));
+  }
+  template <class T>
+  T derivative(const T& x, const T&) const {
+    using std::pow;
+    if (exponent == 0) return T(0);
+    return T(exponent) * pow(x, T(exponent - 1));
+  }
+};
+
+// c^x with c a plain number.
+template <class C>
+struct PowConstantBase {
+  static constexpr const char* name = "pow";
+  C base;
+  template <class T>
+  T value(const T& x) const {
+    using std::pow;
+    return pow(T(base), x);
+  }
+  template <class T>
+  T derivative(const T& x, const T& y) const {
+    using std::log;
+    if (base == 0 && x > 0) return T(0);
+    return y * log(T(base));
+  }
+};
+
+struct Pow {
+  static constexpr const char* name = "pow";
+  template <class T>
+  static T value(const T& a, const T& b) {
+    using std::pow;
+    return pow(a, b);
+  }
+  template <class T>
+  static Partials<T> partials(const T& a, const T& b, const T& y) {
+    using std::pow, std::log;
+    T da = (b == 0) ? T(0) : b * pow(a, b - T(1));
+    T db = (a == 0 && b > 0) ? T(0) : y * log(a);
+    return {da, db};
+  }
+};
+
+// atan2(a, b): the angle of the point (b, a).
+struct Atan2 {
+  static constexpr const char* name = "atan2";
+  template <class T>
+  static T value(const T& a, const T& b) {
+    using std::atan2;
+    return atan2(a, b);
+  }
+  template <class T>
+  static Partials<T> partials(const T& a, const T& b, const T&) {
+    T r2 = a * a + b * b;
+    return {b / r2, -a / r2};
+  }
+};
+
+struct Hypot {
+  static constexpr const char* name = "hypot";
+  template <class T>
+  static T value(const T& a, const T& b) {
+    using std::hypot;
+    return hypot(a, b);
+  }
+  template <class T>
+  static Partials<T> partials(const T& a, const T& b, const T& y) {
+    if (y == 0) return {T(0), T(0)};
+    return {a / y, b / y};
+  }
+};
+
+#define NABLA_BINARY_RULES(X) X(pow, Pow) X(atan2, Atan2) X(hypot, Hypot)
+
+}  // namespace nabla::rules

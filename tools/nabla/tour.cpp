@@ -1,0 +1,137 @@
+#include "tour.hpp"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "nabla/forward/drivers.hpp"
+#include "nabla/numeric/finite_difference.hpp"
+
+namespace nabla::cli {
+namespace {
+
+// Seed 004: f(x, y) = x*x*y + y + 2 at (3, 4).
+constexpr auto f = [](auto x, auto y) { return x * x * y + y + 2; };
+const std::vector<double> kPoint{3, 4};
+constexpr double kValue = 42;
+const std::vector<double> kGradient{24, 10};
+const Eigen::Matrix2d kHessian{{8, 6}, {6, 0}};
+
+struct Row {
+  std::string mode;
+  std::string scalar;
+  double value;
+  std::vector<double> gradient;
+  Eigen::MatrixXd hessian;
+  double tolerance;  // the row fails above this: exact modes 1e-12, differences by their order
+
+  double error() const {
+    double e = std::abs(value - kValue);
+    for (std::size_t i = 0; i < 2; ++i) e = std::max(e, std::abs(gradient[i] - kGradient[i]));
+    return std::max(e, (hessian - kHessian).cwiseAbs().maxCoeff());
+  }
+};
+
+std::string format(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
+}
+
+std::string format_gradient(const std::vector<double>& g) {
+  return "(" + format(g[0]) + ", " + format(g[1]) + ")";
+}
+
+std::string format_hessian(const Eigen::MatrixXd& H) {
+  return "[[" + format(H(0, 0)) + ", " + format(H(0, 1)) + "], [" + format(H(1, 0)) + ", " +
+         format(H(1, 1)) + "]]";
+}
+
+Row seed_forward_differences() {
+  // The seed's own method: one-sided differences with h = 1e-4, nested for the Hessian.
+  const numeric::Options seed{.scheme = numeric::Difference::forward, .accuracy = 1, .step = 1e-4};
+  auto partial = [&](std::size_t i) {
+    return [=](double x, double y) { return numeric::gradient(f, {x, y}, seed)[i]; };
+  };
+  Eigen::MatrixXd H(2, 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto row = numeric::gradient(partial(i), kPoint, seed);
+    H(static_cast<Eigen::Index>(i), 0) = row[0];
+    H(static_cast<Eigen::Index>(i), 1) = row[1];
+  }
+  return {"finite differences, seed's h = 1e-4", "double", f(3.0, 4.0),
+          numeric::gradient(f, kPoint, seed),    H,        1e-3};
+}
+
+Row central_differences() {
+  const numeric::Options options{.scheme = numeric::Difference::central, .accuracy = 6};
+  return {"central differences, order 6, auto h",
+          "double",
+          f(3.0, 4.0),
+          numeric::gradient(f, kPoint, options),
+          numeric::hessian(f, kPoint, options),
+          1e-6};
+}
+
+Row richardson() {
+  const numeric::Options options{
+      .scheme = numeric::Difference::central, .accuracy = 2, .richardson = 2};
+  return {"central + Richardson (2 levels)",
+          "double",
+          f(3.0, 4.0),
+          numeric::gradient(f, kPoint, options),
+          numeric::hessian(f, kPoint, options),
+          1e-6};
+}
+
+Row forward_dual() {
+  // Gradient in one pass of Dual<double, 2>; Hessian forward over forward.
+  const auto [value, gradient] = forward::value_and_gradient<2>(f, kPoint);
+  return {"forward mode", "Dual<double, 2>", value, gradient, forward::hessian<2>(f, kPoint),
+          1e-12};
+}
+
+Row taylor() {
+  // Second-order Taylor series along the lines x + t u: f'(u) = c_1, u^T H u = 2 c_2, so the
+  // directions e_x, e_y and e_x + e_y give all of H (polarisation).
+  using T2 = Taylor<double, 2>;
+  auto along = [](double ux, double uy) {
+    return f(T2(T2::Coefficients{3, ux, 0}), T2(T2::Coefficients{4, uy, 0}));
+  };
+  const T2 x = along(1, 0), y = along(0, 1), xy = along(1, 1);
+  Eigen::MatrixXd H(2, 2);
+  H(0, 0) = 2 * x[2];
+  H(1, 1) = 2 * y[2];
+  H(0, 1) = H(1, 0) = (2 * xy[2] - H(0, 0) - H(1, 1)) / 2;
+  return {"Taylor mode (3 directions)", "Taylor<double, 2>", x[0], {x[1], y[1]}, H, 1e-12};
+}
+
+}  // namespace
+
+bool run_tour(std::ostream& out) {
+  const std::vector<Row> rows{seed_forward_differences(), central_differences(), richardson(),
+                              forward_dual(), taylor()};
+  out << "nabla tour: seed 004's f(x, y) = x*x*y + y + 2 at (x, y) = (3, 4), in every mode\n"
+      << "exact: value 42, gradient (24, 10), Hessian [[8, 6], [6, 0]]\n\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-52s %s\n", "mode", "scalar type",
+                "value", "gradient", "Hessian", "max error");
+  out << line;
+  bool all_within = true;
+  for (const Row& row : rows) {
+    const double error = row.error();
+    const bool within = error <= row.tolerance;
+    all_within = all_within && within;
+    std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-52s %.1e%s\n", row.mode.c_str(),
+                  row.scalar.c_str(), format(row.value).c_str(),
+                  format_gradient(row.gradient).c_str(), format_hessian(row.hessian).c_str(), error,
+                  within ? "" : "  <-- above tolerance");
+    out << line;
+  }
+  return all_within;
+}
+
+}  // namespace nabla::cli
