@@ -138,12 +138,14 @@ decltype(auto) invoke_at(F& f, const std::vector<S>& args) {
   }
 }
 
-// The point's entries as a std::vector<double> (or of its scalar type).
+// The entries of a point (or of any vector of numbers) as doubles, the drivers' working type.
 template <class X>
-auto to_values(const X& x) {
-  using T = std::remove_cvref_t<decltype(x[0])>;
-  std::vector<T> values(static_cast<std::size_t>(x.size()));
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = x[i];
+std::vector<double> to_values(const X& x) {
+  static_assert(detail::IndexableVector<X>,
+                "nabla: a point must be a vector of numbers: std::vector, std::array, std::span "
+                "or an Eigen vector");
+  std::vector<double> values(static_cast<std::size_t>(x.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(x[i]);
   return values;
 }
 
