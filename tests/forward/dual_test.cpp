@@ -123,6 +123,17 @@ TEST(Dual, ThirdOrderNestingDifferentiatesThreeTimes) {
   EXPECT_NEAR(y.tangent().tangent().value(), -std::sin(at), 1e-15);
 }
 
+// Inside a singular rule (log, sqrt, ...) a zero tangent is dropped to keep inf · 0 out; a nested
+// tangent whose value is 0 but whose own tangent is not (d/dx x^2 = 2x at 0) is not zero, and
+// dropping it would lose the second derivative.
+TEST(Dual, SingularRulesKeepNestedTangentsWhoseValueIsZero) {
+  using D2 = Dual<Dual<double>>;
+  const D2 x(Dual<double>(0, 1), Dual<double>(1, 0));
+  EXPECT_EQ(log(1 + x * x).tangent().tangent(), 2);   // (log(1 + x^2))'' = 2 at 0
+  EXPECT_EQ(sqrt(1 + x * x).tangent().tangent(), 1);  // (sqrt(1 + x^2))'' = 1 at 0
+  EXPECT_EQ(pow(1 + x * x, 3.0).tangent().tangent(), 6);
+}
+
 TEST(Dual, PrintingShowsSignsIndicesAndNesting) {
   EXPECT_EQ(printed(Dual<double>(1, -2)), "1 - 2ε");
   EXPECT_EQ(printed(Dual<double>(2)), "2");

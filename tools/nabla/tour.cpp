@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,16 @@ std::string format(double v) {
 }
 
 std::string format_gradient(const std::vector<double>& g) {
-  return "(" + format(g[0]) + ", " + format(g[1]) + ")";
+  std::ostringstream out;
+  out << '(' << format(g[0]) << ", " << format(g[1]) << ')';
+  return out.str();
 }
 
 std::string format_hessian(const Eigen::MatrixXd& H) {
-  return "[[" + format(H(0, 0)) + ", " + format(H(0, 1)) + "], [" + format(H(1, 0)) + ", " +
-         format(H(1, 1)) + "]]";
+  std::ostringstream out;
+  out << "[[" << format(H(0, 0)) << ", " << format(H(0, 1)) << "], [" << format(H(1, 0)) << ", "
+      << format(H(1, 1)) << "]]";
+  return out.str();
 }
 
 Row seed_forward_differences() {
@@ -117,7 +122,7 @@ bool run_tour(std::ostream& out) {
   out << "nabla tour: seed 004's f(x, y) = x*x*y + y + 2 at (x, y) = (3, 4), in every mode\n"
       << "exact: value 42, gradient (24, 10), Hessian [[8, 6], [6, 0]]\n\n";
   char line[512];
-  std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-52s %s\n", "mode", "scalar type",
+  std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-62s %s\n", "mode", "scalar type",
                 "value", "gradient", "Hessian", "max error");
   out << line;
   bool all_within = true;
@@ -125,7 +130,7 @@ bool run_tour(std::ostream& out) {
     const double error = row.error();
     const bool within = error <= row.tolerance;
     all_within = all_within && within;
-    std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-52s %.1e%s\n", row.mode.c_str(),
+    std::snprintf(line, sizeof line, "%-38s %-18s %-6s %-28s %-62s %.1e%s\n", row.mode.c_str(),
                   row.scalar.c_str(), format(row.value).c_str(),
                   format_gradient(row.gradient).c_str(), format_hessian(row.hessian).c_str(), error,
                   within ? "" : "  <-- above tolerance");

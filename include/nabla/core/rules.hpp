@@ -43,9 +43,13 @@ T sign(const T& x) {
   return x;  // nan propagates
 }
 
-#define NABLA_UNARY_RULE(Rule, function, derivative_expression)                     \
+// `singular`: f' is infinite somewhere f is finite (sqrt at 0, asin at ±1, ...). Modes then
+// multiply that partial only into non-zero tangents (see forward/dual.hpp); elsewhere they skip
+// the check.
+#define NABLA_UNARY_RULE(Rule, function, derivative_expression, is_singular)        \
   struct Rule {                                                                     \
     static constexpr const char* name = #function;                                  \
+    static constexpr bool singular = is_singular;                                   \
     template <class T>                                                              \
     static T value(const T& x) {                                                    \
       using std::function;                                                          \
@@ -59,46 +63,47 @@ T sign(const T& x) {
   };
 
 // clang-format off
-// Rule     <cmath> name   f'(x), written with x and y = f(x)
-NABLA_UNARY_RULE(Exp,   exp,   y)
-NABLA_UNARY_RULE(Exp2,  exp2,  y * T(std::numbers::ln2))
-NABLA_UNARY_RULE(Expm1, expm1, y + T(1))
-NABLA_UNARY_RULE(Log,   log,   T(1) / x)
-NABLA_UNARY_RULE(Log2,  log2,  T(1) / (x * T(std::numbers::ln2)))
-NABLA_UNARY_RULE(Log10, log10, T(1) / (x * T(std::numbers::ln10)))
-NABLA_UNARY_RULE(Log1p, log1p, T(1) / (T(1) + x))
-NABLA_UNARY_RULE(Sqrt,  sqrt,  T(1) / (T(2) * y))
-NABLA_UNARY_RULE(Cbrt,  cbrt,  T(1) / (T(3) * y * y))
-NABLA_UNARY_RULE(Sin,   sin,   cos(x))
-NABLA_UNARY_RULE(Cos,   cos,   -sin(x))
-NABLA_UNARY_RULE(Tan,   tan,   T(1) + y * y)
-NABLA_UNARY_RULE(Asin,  asin,  T(1) / sqrt(T(1) - x * x))
-NABLA_UNARY_RULE(Acos,  acos,  T(-1) / sqrt(T(1) - x * x))
-NABLA_UNARY_RULE(Atan,  atan,  T(1) / (T(1) + x * x))
-NABLA_UNARY_RULE(Sinh,  sinh,  cosh(x))
-NABLA_UNARY_RULE(Cosh,  cosh,  sinh(x))
-NABLA_UNARY_RULE(Tanh,  tanh,  T(1) - y * y)
-NABLA_UNARY_RULE(Asinh, asinh, T(1) / sqrt(x * x + T(1)))
-NABLA_UNARY_RULE(Acosh, acosh, T(1) / (sqrt(x - T(1)) * sqrt(x + T(1))))
-NABLA_UNARY_RULE(Atanh, atanh, T(1) / (T(1) - x * x))
-NABLA_UNARY_RULE(Abs,   abs,   sign(x))
-NABLA_UNARY_RULE(Erf,   erf,   T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
-NABLA_UNARY_RULE(Erfc,  erfc,  T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
-NABLA_UNARY_RULE(Tgamma, tgamma, y * polygamma(0, x))
-NABLA_UNARY_RULE(Lgamma, lgamma, polygamma(0, x))
-NABLA_UNARY_RULE(Floor, floor, T(0))
-NABLA_UNARY_RULE(Ceil,  ceil,  T(0))
-NABLA_UNARY_RULE(Round, round, T(0))
-NABLA_UNARY_RULE(Trunc, trunc, T(0))
+// Rule     <cmath> name   f'(x), written with x and y = f(x)              singular
+NABLA_UNARY_RULE(Exp,   exp,   y, false)
+NABLA_UNARY_RULE(Exp2,  exp2,  y * T(std::numbers::ln2), false)
+NABLA_UNARY_RULE(Expm1, expm1, y + T(1), false)
+NABLA_UNARY_RULE(Log,   log,   T(1) / x, true)
+NABLA_UNARY_RULE(Log2,  log2,  T(1) / (x * T(std::numbers::ln2)), true)
+NABLA_UNARY_RULE(Log10, log10, T(1) / (x * T(std::numbers::ln10)), true)
+NABLA_UNARY_RULE(Log1p, log1p, T(1) / (T(1) + x), true)
+NABLA_UNARY_RULE(Sqrt,  sqrt,  T(1) / (T(2) * y), true)
+NABLA_UNARY_RULE(Cbrt,  cbrt,  T(1) / (T(3) * y * y), true)
+NABLA_UNARY_RULE(Sin,   sin,   cos(x), false)
+NABLA_UNARY_RULE(Cos,   cos,   -sin(x), false)
+NABLA_UNARY_RULE(Tan,   tan,   T(1) + y * y, false)
+NABLA_UNARY_RULE(Asin,  asin,  T(1) / sqrt(T(1) - x * x), true)
+NABLA_UNARY_RULE(Acos,  acos,  T(-1) / sqrt(T(1) - x * x), true)
+NABLA_UNARY_RULE(Atan,  atan,  T(1) / (T(1) + x * x), false)
+NABLA_UNARY_RULE(Sinh,  sinh,  cosh(x), false)
+NABLA_UNARY_RULE(Cosh,  cosh,  sinh(x), false)
+NABLA_UNARY_RULE(Tanh,  tanh,  T(1) - y * y, false)
+NABLA_UNARY_RULE(Asinh, asinh, T(1) / sqrt(x * x + T(1)), false)
+NABLA_UNARY_RULE(Acosh, acosh, T(1) / (sqrt(x - T(1)) * sqrt(x + T(1))), true)
+NABLA_UNARY_RULE(Atanh, atanh, T(1) / (T(1) - x * x), true)
+NABLA_UNARY_RULE(Abs,   abs,   sign(x), false)
+NABLA_UNARY_RULE(Erf,   erf,   T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
+NABLA_UNARY_RULE(Erfc,  erfc,  T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
+NABLA_UNARY_RULE(Tgamma, tgamma, y * polygamma(0, x), false)
+NABLA_UNARY_RULE(Lgamma, lgamma, polygamma(0, x), false)
+NABLA_UNARY_RULE(Floor, floor, T(0), false)
+NABLA_UNARY_RULE(Ceil,  ceil,  T(0), false)
+NABLA_UNARY_RULE(Round, round, T(0), false)
+NABLA_UNARY_RULE(Trunc, trunc, T(0), false)
 // clang-format on
 #undef NABLA_UNARY_RULE
 
 // Every unary function, as (name, Rule). A mode defines X(name, Rule) and expands this list.
 #define NABLA_UNARY_RULES(X)                                                                       \
   X(exp, Exp)                                                                                      \
-  X(exp2, Exp2) X(expm1, Expm1) X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p)          \
-      X(sqrt, Sqrt) X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos)  \
-          X(atan, Atan) X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh)  \
+  X(exp2, Exp2)                                                                                    \
+  X(expm1, Expm1) X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p) X(sqrt, Sqrt)          \
+      X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos) X(atan, Atan)  \
+          X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh)                \
               X(atanh, Atanh) X(abs, Abs) X(fabs, Abs) X(erf, Erf) X(erfc, Erfc) X(tgamma, Tgamma) \
                   X(lgamma, Lgamma) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc)
 
@@ -106,6 +111,7 @@ NABLA_UNARY_RULE(Trunc, trunc, T(0))
 // any order.
 struct Polygamma {
   static constexpr const char* name = "polygamma";
+  static constexpr bool singular = false;  // infinite only at poles, where the value is too
   int order;
   template <class T>
   T value(const T& x) const {
@@ -121,6 +127,7 @@ struct Polygamma {
 template <class C>
 struct PowConstantExponent {
   static constexpr const char* name = "pow";
+  static constexpr bool singular = true;  // x^0.5 at 0
   C exponent;
   template <class T>
   T value(const T& x) const {
@@ -139,6 +146,7 @@ struct PowConstantExponent {
 template <class C>
 struct PowConstantBase {
   static constexpr const char* name = "pow";
+  static constexpr bool singular = true;  // 0^x for x <= 0
   C base;
   template <class T>
   T value(const T& x) const {
@@ -155,6 +163,7 @@ struct PowConstantBase {
 
 struct Pow {
   static constexpr const char* name = "pow";
+  static constexpr bool singular = true;
   template <class T>
   static T value(const T& a, const T& b) {
     using std::pow;
@@ -172,6 +181,7 @@ struct Pow {
 // atan2(a, b): the angle of the point (b, a).
 struct Atan2 {
   static constexpr const char* name = "atan2";
+  static constexpr bool singular = false;  // nan at the origin, as documented
   template <class T>
   static T value(const T& a, const T& b) {
     using std::atan2;
@@ -186,6 +196,7 @@ struct Atan2 {
 
 struct Hypot {
   static constexpr const char* name = "hypot";
+  static constexpr bool singular = false;  // partials are bounded by 1
   template <class T>
   static T value(const T& a, const T& b) {
     using std::hypot;

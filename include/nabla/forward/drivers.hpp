@@ -133,24 +133,27 @@ Eigen::MatrixXd jacobian(F&& f, const X& x) {
   const auto values = to_values(x);
   const std::size_t n = values.size();
   std::vector<S> args(values.begin(), values.end());
-  Eigen::MatrixXd J;
+  std::size_t m = 0;
+  std::vector<double> entries;  // column-major m x n, sized once the first pass tells m
   for (std::size_t start = 0; start == 0 || start < n; start += N) {
     const std::size_t width = std::min<std::size_t>(N, n - start);
     for (std::size_t a = 0; a < width; ++a) args[start + a].tangent(static_cast<int>(a)) = 1;
     const auto result = invoke_at<X, S>(f, args);
-    const std::size_t m = output_count<S>(result);
-    if (start == 0) J.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(n));
+    if (start == 0) {
+      m = output_count<S>(result);
+      entries.assign(m * n, 0.0);
+    }
     for (std::size_t i = 0; i < m; ++i) {
       const S y = output_at<S>(result, i);
       for (std::size_t a = 0; a < width; ++a) {
-        J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(start + a)) =
-            y.tangent(static_cast<int>(a));
+        entries[(start + a) * m + i] = y.tangent(static_cast<int>(a));
       }
     }
     for (std::size_t a = 0; a < width; ++a) args[start + a].tangent(static_cast<int>(a)) = 0;
     if (n == 0) break;
   }
-  return J;
+  return Eigen::Map<const Eigen::MatrixXd>(entries.data(), static_cast<Eigen::Index>(m),
+                                           static_cast<Eigen::Index>(n));
 }
 
 // The n x n Hessian of a scalar f, forward over forward. Chunk pairs (i, j) with i <= j only:

@@ -17,10 +17,12 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <compare>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string_view>
 #include <type_traits>
@@ -210,28 +212,49 @@ constexpr passive_type_t<T> passive_value(const Dual<T, N>& x) {
 
 namespace detail {
 
-// out = d · in, except that an infinite or nan partial d (sqrt at 0, say) meets a zero tangent as
-// zero: a direction that does not move x does not move f(x). The check is on the partial, once
-// per operation, and almost always takes the first branch.
-template <class T, std::size_t N>
-constexpr void chain(std::array<T, N>& out, const T& d, const std::array<T, N>& in) {
-  if (std::isfinite(passive_value(d))) [[likely]] {
-    for (std::size_t i = 0; i < N; ++i) out[i] = d * in[i];
+// Exactly zero in every component: a tangent that does not move anything.
+template <class T>
+constexpr bool is_zero(const T& x) {
+  if constexpr (is_dual_v<T>) {
+    if (!is_zero(x.value())) return false;
+    for (const auto& t : x.tangents()) {
+      if (!is_zero(t)) return false;
+    }
+    return true;
   } else {
-    for (std::size_t i = 0; i < N; ++i) out[i] = (in[i] == 0) ? T(0) : d * in[i];
+    return x == 0;
   }
 }
 
-// out = da · a + db · b, with the same care for infinite partials.
-template <class T, std::size_t N>
+// d · t, except that for a singular rule (sqrt at 0, say) a zero tangent stays zero: a direction
+// that does not move x does not move f(x), even where f'(x) is infinite (inf · 0 would be nan).
+// For plain numbers this compiles to a compare and a select, no branch.
+template <bool singular, class T>
+constexpr T chain_term(const T& d, const T& t) {
+  if constexpr (singular && (std::is_same_v<T, double> || std::is_same_v<T, float>)) {
+    // Multiply, then mask with the bits of (t != 0). Written as a select, the compiler turns it
+    // into a branch that holds the multiply (and the division that produced d) back until the
+    // comparison is known; the mask keeps both off the critical path.
+    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
+    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
+    return std::bit_cast<T>(std::bit_cast<Bits>(d * t) & keep);
+  } else if constexpr (singular) {
+    return is_zero(t) ? T(0) : d * t;
+  } else {
+    return d * t;
+  }
+}
+
+template <bool singular, class T, std::size_t N>
+constexpr void chain(std::array<T, N>& out, const T& d, const std::array<T, N>& in) {
+  for (std::size_t i = 0; i < N; ++i) out[i] = chain_term<singular>(d, in[i]);
+}
+
+template <bool singular, class T, std::size_t N>
 constexpr void chain(std::array<T, N>& out, const T& da, const std::array<T, N>& a, const T& db,
                      const std::array<T, N>& b) {
-  if (std::isfinite(passive_value(da)) && std::isfinite(passive_value(db))) [[likely]] {
-    for (std::size_t i = 0; i < N; ++i) out[i] = da * a[i] + db * b[i];
-  } else {
-    for (std::size_t i = 0; i < N; ++i) {
-      out[i] = ((a[i] == 0) ? T(0) : da * a[i]) + ((b[i] == 0) ? T(0) : db * b[i]);
-    }
+  for (std::size_t i = 0; i < N; ++i) {
+    out[i] = chain_term<singular>(da, a[i]) + chain_term<singular>(db, b[i]);
   }
 }
 
@@ -241,7 +264,7 @@ constexpr void chain(std::array<T, N>& out, const T& da, const std::array<T, N>&
 template <class Rule, class T, int N>
 constexpr Dual<T, N> apply_rule(const Rule& rule, const Dual<T, N>& x) {
   Dual<T, N> r(rule.value(x.value()));
-  detail::chain(r.tangents(), rule.derivative(x.value(), r.value()), x.tangents());
+  detail::chain<Rule::singular>(r.tangents(), rule.derivative(x.value(), r.value()), x.tangents());
   return r;
 }
 
@@ -250,7 +273,8 @@ template <class Rule, class T, int N>
 constexpr Dual<T, N> apply_rule(const Rule& rule, const Dual<T, N>& a, const Dual<T, N>& b) {
   Dual<T, N> r(rule.value(a.value(), b.value()));
   const auto partials = rule.partials(a.value(), b.value(), r.value());
-  detail::chain(r.tangents(), partials.first, a.tangents(), partials.second, b.tangents());
+  detail::chain<Rule::singular>(r.tangents(), partials.first, a.tangents(), partials.second,
+                                b.tangents());
   return r;
 }
 
