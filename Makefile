@@ -4,7 +4,7 @@
 DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
                    libeigen3-dev libcli11-dev
 # Only the benchmarks need these: Ceres Solver's Jet is the peer we measure Dual against.
-BENCH_PACKAGES  := libceres-dev
+BENCH_PACKAGES  := libceres-dev python3
 
 NABLA := build/release/tools/nabla/nabla
 
@@ -51,7 +51,9 @@ sanitize: setup
 bench: setup-bench
 	cmake --preset bench
 	cmake --build --preset bench
-	build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	build/bench/bench/nabla_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=build/bench/results.json --benchmark_out_format=json
+	python3 bench/report.py build/bench/results.json
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
