@@ -46,66 +46,94 @@ T sign(const T& x) {
 // `singular`: f' is infinite somewhere f is finite (sqrt at 0, asin at ±1, ...). Modes then
 // multiply that partial only into non-zero tangents (see forward/dual.hpp); elsewhere they skip
 // the check.
+#define NABLA_RULE_VALUE(function) \
+  template <class T>               \
+  static T value(const T& x) {     \
+    using std::function;           \
+    return function(x);            \
+  }
+#define NABLA_RULE_MATH using std::sqrt, std::sin, std::cos, std::sinh, std::cosh, std::exp;
+
+// f'(x) = expression.
 #define NABLA_UNARY_RULE(Rule, function, derivative_expression, is_singular)        \
   struct Rule {                                                                     \
     static constexpr const char* name = #function;                                  \
     static constexpr bool singular = is_singular;                                   \
-    template <class T>                                                              \
-    static T value(const T& x) {                                                    \
-      using std::function;                                                          \
-      return function(x);                                                           \
-    }                                                                               \
+    NABLA_RULE_VALUE(function)                                                      \
     template <class T>                                                              \
     static T derivative([[maybe_unused]] const T& x, [[maybe_unused]] const T& y) { \
-      using std::sqrt, std::sin, std::cos, std::sinh, std::cosh, std::exp;          \
+      NABLA_RULE_MATH                                                               \
       return derivative_expression;                                                 \
     }                                                                               \
   };
 
+// f'(x) = 1 / expression. The denominator is available on its own, so a mode with a single
+// tangent t can form t / expression: one division instead of a division and a multiplication.
+#define NABLA_UNARY_RECIPROCAL_RULE(Rule, function, denominator_expression, is_singular)        \
+  struct Rule {                                                                                 \
+    static constexpr const char* name = #function;                                              \
+    static constexpr bool singular = is_singular;                                               \
+    NABLA_RULE_VALUE(function)                                                                  \
+    template <class T>                                                                          \
+    static T derivative_denominator([[maybe_unused]] const T& x, [[maybe_unused]] const T& y) { \
+      NABLA_RULE_MATH                                                                           \
+      return denominator_expression;                                                            \
+    }                                                                                           \
+    template <class T>                                                                          \
+    static T derivative(const T& x, const T& y) {                                               \
+      return T(1) / derivative_denominator(x, y);                                               \
+    }                                                                                           \
+  };
+
 // clang-format off
-// Rule     <cmath> name   f'(x), written with x and y = f(x)              singular
-NABLA_UNARY_RULE(Exp,   exp,   y, false)
-NABLA_UNARY_RULE(Exp2,  exp2,  y * T(std::numbers::ln2), false)
-NABLA_UNARY_RULE(Expm1, expm1, y + T(1), false)
-NABLA_UNARY_RULE(Log,   log,   T(1) / x, true)
-NABLA_UNARY_RULE(Log2,  log2,  T(1) / (x * T(std::numbers::ln2)), true)
-NABLA_UNARY_RULE(Log10, log10, T(1) / (x * T(std::numbers::ln10)), true)
-NABLA_UNARY_RULE(Log1p, log1p, T(1) / (T(1) + x), true)
-NABLA_UNARY_RULE(Sqrt,  sqrt,  T(1) / (T(2) * y), true)
-NABLA_UNARY_RULE(Cbrt,  cbrt,  T(1) / (T(3) * y * y), true)
-NABLA_UNARY_RULE(Sin,   sin,   cos(x), false)
-NABLA_UNARY_RULE(Cos,   cos,   -sin(x), false)
-NABLA_UNARY_RULE(Tan,   tan,   T(1) + y * y, false)
-NABLA_UNARY_RULE(Asin,  asin,  T(1) / sqrt(T(1) - x * x), true)
-NABLA_UNARY_RULE(Acos,  acos,  T(-1) / sqrt(T(1) - x * x), true)
-NABLA_UNARY_RULE(Atan,  atan,  T(1) / (T(1) + x * x), false)
-NABLA_UNARY_RULE(Sinh,  sinh,  cosh(x), false)
-NABLA_UNARY_RULE(Cosh,  cosh,  sinh(x), false)
-NABLA_UNARY_RULE(Tanh,  tanh,  T(1) - y * y, false)
-NABLA_UNARY_RULE(Asinh, asinh, T(1) / sqrt(x * x + T(1)), false)
-NABLA_UNARY_RULE(Acosh, acosh, T(1) / (sqrt(x - T(1)) * sqrt(x + T(1))), true)
-NABLA_UNARY_RULE(Atanh, atanh, T(1) / (T(1) - x * x), true)
-NABLA_UNARY_RULE(Abs,   abs,   sign(x), false)
-NABLA_UNARY_RULE(Erf,   erf,   T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
-NABLA_UNARY_RULE(Erfc,  erfc,  T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
-NABLA_UNARY_RULE(Tgamma, tgamma, y * polygamma(0, x), false)
-NABLA_UNARY_RULE(Lgamma, lgamma, polygamma(0, x), false)
-NABLA_UNARY_RULE(Floor, floor, T(0), false)
-NABLA_UNARY_RULE(Ceil,  ceil,  T(0), false)
-NABLA_UNARY_RULE(Round, round, T(0), false)
-NABLA_UNARY_RULE(Trunc, trunc, T(0), false)
+// f'(x) is written with x and y = f(x); RECIPROCAL rules give the denominator of f'(x) = 1 / ...
+//                          Rule    <cmath>  f'(x)                                       singular
+NABLA_UNARY_RULE(           Exp,    exp,     y,                                          false)
+NABLA_UNARY_RULE(           Exp2,   exp2,    y * T(std::numbers::ln2),                   false)
+NABLA_UNARY_RULE(           Expm1,  expm1,   y + T(1),                                   false)
+NABLA_UNARY_RECIPROCAL_RULE(Log,    log,     x,                                          true)
+NABLA_UNARY_RECIPROCAL_RULE(Log2,   log2,    x * T(std::numbers::ln2),                   true)
+NABLA_UNARY_RECIPROCAL_RULE(Log10,  log10,   x * T(std::numbers::ln10),                  true)
+NABLA_UNARY_RECIPROCAL_RULE(Log1p,  log1p,   T(1) + x,                                   true)
+NABLA_UNARY_RECIPROCAL_RULE(Sqrt,   sqrt,    T(2) * y,                                   true)
+NABLA_UNARY_RECIPROCAL_RULE(Cbrt,   cbrt,    T(3) * y * y,                               true)
+NABLA_UNARY_RULE(           Sin,    sin,     cos(x),                                     false)
+NABLA_UNARY_RULE(           Cos,    cos,     -sin(x),                                    false)
+NABLA_UNARY_RULE(           Tan,    tan,     T(1) + y * y,                               false)
+NABLA_UNARY_RECIPROCAL_RULE(Asin,   asin,    sqrt(T(1) - x * x),                         true)
+NABLA_UNARY_RECIPROCAL_RULE(Acos,   acos,    -sqrt(T(1) - x * x),                        true)
+NABLA_UNARY_RECIPROCAL_RULE(Atan,   atan,    T(1) + x * x,                               false)
+NABLA_UNARY_RULE(           Sinh,   sinh,    cosh(x),                                    false)
+NABLA_UNARY_RULE(           Cosh,   cosh,    sinh(x),                                    false)
+NABLA_UNARY_RULE(           Tanh,   tanh,    T(1) - y * y,                               false)
+NABLA_UNARY_RECIPROCAL_RULE(Asinh,  asinh,   sqrt(x * x + T(1)),                         false)
+NABLA_UNARY_RECIPROCAL_RULE(Acosh,  acosh,   sqrt(x - T(1)) * sqrt(x + T(1)),            true)
+NABLA_UNARY_RECIPROCAL_RULE(Atanh,  atanh,   T(1) - x * x,                               true)
+NABLA_UNARY_RULE(           Abs,    abs,     sign(x),                                    false)
+NABLA_UNARY_RULE(           Erf,    erf,     T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)),  false)
+NABLA_UNARY_RULE(           Erfc,   erfc,    T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
+NABLA_UNARY_RULE(           Tgamma, tgamma,  y * polygamma(0, x),                        false)
+NABLA_UNARY_RULE(           Lgamma, lgamma,  polygamma(0, x),                            false)
+NABLA_UNARY_RULE(           Floor,  floor,   T(0),                                       false)
+NABLA_UNARY_RULE(           Ceil,   ceil,    T(0),                                       false)
+NABLA_UNARY_RULE(           Round,  round,   T(0),                                       false)
+NABLA_UNARY_RULE(           Trunc,  trunc,   T(0),                                       false)
 // clang-format on
 #undef NABLA_UNARY_RULE
+#undef NABLA_UNARY_RECIPROCAL_RULE
+#undef NABLA_RULE_VALUE
+#undef NABLA_RULE_MATH
 
 // Every unary function, as (name, Rule). A mode defines X(name, Rule) and expands this list.
-#define NABLA_UNARY_RULES(X)                                                                       \
-  X(exp, Exp)                                                                                      \
-  X(exp2, Exp2)                                                                                    \
-  X(expm1, Expm1) X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p) X(sqrt, Sqrt)          \
-      X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos) X(atan, Atan)  \
-          X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh)                \
-              X(atanh, Atanh) X(abs, Abs) X(fabs, Abs) X(erf, Erf) X(erfc, Erfc) X(tgamma, Tgamma) \
-                  X(lgamma, Lgamma) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc)
+#define NABLA_UNARY_RULES(X)                                                                      \
+  X(exp, Exp)                                                                                     \
+  X(exp2, Exp2)                                                                                   \
+  X(expm1, Expm1)                                                                                 \
+  X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p) X(sqrt, Sqrt) X(cbrt, Cbrt)           \
+      X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos) X(atan, Atan) X(sinh, Sinh) \
+          X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh) X(atanh, Atanh) X(abs, Abs) \
+              X(fabs, Abs) X(erf, Erf) X(erfc, Erfc) X(tgamma, Tgamma) X(lgamma, Lgamma)          \
+                  X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc)
 
 // polygamma(n, x), n fixed: its derivative is polygamma(n + 1, x), so lgamma differentiates to
 // any order.

@@ -245,6 +245,20 @@ constexpr T chain_term(const T& d, const T& t) {
   }
 }
 
+// t / q for a rule whose derivative is 1 / q, with the same care as chain_term.
+template <bool singular, class T>
+constexpr T chain_quotient(const T& t, const T& q) {
+  if constexpr (singular && (std::is_same_v<T, double> || std::is_same_v<T, float>)) {
+    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
+    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
+    return std::bit_cast<T>(std::bit_cast<Bits>(t / q) & keep);
+  } else if constexpr (singular) {
+    return is_zero(t) ? T(0) : t / q;
+  } else {
+    return t / q;
+  }
+}
+
 template <bool singular, class T, std::size_t N>
 constexpr void chain(std::array<T, N>& out, const T& d, const std::array<T, N>& in) {
   for (std::size_t i = 0; i < N; ++i) out[i] = chain_term<singular>(d, in[i]);
@@ -264,7 +278,14 @@ constexpr void chain(std::array<T, N>& out, const T& da, const std::array<T, N>&
 template <class Rule, class T, int N>
 constexpr Dual<T, N> apply_rule(const Rule& rule, const Dual<T, N>& x) {
   Dual<T, N> r(rule.value(x.value()));
-  detail::chain<Rule::singular>(r.tangents(), rule.derivative(x.value(), r.value()), x.tangents());
+  if constexpr (N == 1 && requires { rule.derivative_denominator(x.value(), r.value()); }) {
+    // f' = 1 / q and one tangent: t / q, one division where 1 / q then · t takes two steps.
+    r.tangent() = detail::chain_quotient<Rule::singular>(
+        x.tangent(), rule.derivative_denominator(x.value(), r.value()));
+  } else {
+    detail::chain<Rule::singular>(r.tangents(), rule.derivative(x.value(), r.value()),
+                                  x.tangents());
+  }
   return r;
 }
 
