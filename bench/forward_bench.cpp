@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "functions.hpp"  // tests/support: the problems the tests check
 #include "nabla/forward/dual.hpp"
 
 #ifdef NABLA_BENCH_HAVE_CERES
@@ -84,17 +85,6 @@ BENCHMARK(ScalarCeresJet);
 
 // --- directional derivative of the extended Rosenbrock function, n = 1000 ------------------------
 
-template <class T>
-T rosenbrock(std::span<const T> x) {
-  T sum(0);
-  for (std::size_t i = 0; i + 1 < x.size(); ++i) {
-    const T a = x[i + 1] - x[i] * x[i];
-    const T b = 1.0 - x[i];
-    sum += 100.0 * a * a + b * b;
-  }
-  return sum;
-}
-
 // The derivative as a user writes it by hand: the gradient, derived on paper, then ∇f · v.
 // The gradient buffer is allocated once, outside the timed loop.
 ValueAndDerivative rosenbrock_gradient_dot_by_hand(std::span<const double> x,
@@ -144,7 +134,7 @@ struct RosenbrockPoint {
 
 void RosenbrockPrimal(benchmark::State& state) {
   const RosenbrockPoint p;
-  for (auto _ : state) benchmark::DoNotOptimize(rosenbrock<double>(p.x));
+  for (auto _ : state) benchmark::DoNotOptimize(nabla::testing::rosenbrock<double>(p.x));
 }
 BENCHMARK(RosenbrockPrimal);
 
@@ -169,7 +159,7 @@ void RosenbrockDual(benchmark::State& state) {
   const RosenbrockPoint p;
   std::vector<nabla::Dual<double>> x(kRosenbrockSize);
   for (std::size_t i = 0; i < kRosenbrockSize; ++i) x[i] = nabla::Dual<double>(p.x[i], p.v[i]);
-  for (auto _ : state) benchmark::DoNotOptimize(rosenbrock<nabla::Dual<double>>(x));
+  for (auto _ : state) benchmark::DoNotOptimize(nabla::testing::rosenbrock<nabla::Dual<double>>(x));
 }
 BENCHMARK(RosenbrockDual);
 
@@ -182,7 +172,7 @@ void RosenbrockCeresJet(benchmark::State& state) {
     x[i] = Jet(p.x[i]);
     x[i].v[0] = p.v[i];
   }
-  for (auto _ : state) benchmark::DoNotOptimize(rosenbrock<Jet>(x));
+  for (auto _ : state) benchmark::DoNotOptimize(nabla::testing::rosenbrock<Jet>(x));
 }
 BENCHMARK(RosenbrockCeresJet);
 #endif

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "functions.hpp"
+#include "functions.hpp"  // tests/support
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nabla/numeric/finite_difference.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -17,20 +18,8 @@ using nabla::numeric::step_size;
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
-template <class Call>
-std::string argument_error_message(Call&& call) {
-  try {
-    call();
-  } catch (const nabla::ArgumentError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a nabla::ArgumentError";
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using nabla::testing::argument_error_message;
+using nabla::testing::contains;
 
 double relative_error(double estimate, double exact) {
   return std::abs(estimate - exact) / std::abs(exact);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nabla/numeric/finite_difference.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -20,20 +21,8 @@ using numeric::Options;
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
-template <class Call>
-std::string argument_error_message(Call&& call) {
-  try {
-    call();
-  } catch (const nabla::ArgumentError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a nabla::ArgumentError";
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using nabla::testing::argument_error_message;
+using nabla::testing::contains;
 
 // Seed 004's function, written once for every scalar type.
 const auto seed_function = [](auto x, auto y) { return x * x * y + y + 2; };

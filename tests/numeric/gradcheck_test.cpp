@@ -1,4 +1,5 @@
 #include "nabla/numeric/gradcheck.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,20 +13,8 @@ namespace {
 
 namespace numeric = nabla::numeric;
 
-template <class Call>
-std::string argument_error_message(Call&& call) {
-  try {
-    call();
-  } catch (const nabla::ArgumentError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a nabla::ArgumentError";
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using nabla::testing::argument_error_message;
+using nabla::testing::contains;
 
 // f(x, y, z) = exp(x) y^2 + sin(y z), and its gradient by hand.
 const auto f = [](auto x, auto y, auto z) {

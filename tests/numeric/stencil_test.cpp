@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nabla/core/arguments.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -16,20 +17,8 @@ using nabla::numeric::finite_difference_weights;
 using nabla::numeric::make_stencil;
 
 // The message of the nabla::ArgumentError that `call` throws; a test failure if it throws none.
-template <class Call>
-std::string argument_error_message(Call&& call) {
-  try {
-    call();
-  } catch (const nabla::ArgumentError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a nabla::ArgumentError";
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using nabla::testing::argument_error_message;
+using nabla::testing::contains;
 
 void expect_weights(const std::vector<double>& actual, const std::vector<double>& expected) {
   ASSERT_EQ(actual.size(), expected.size());

@@ -1,4 +1,6 @@
-// Test functions with known derivatives, generic over the scalar type, shared by the tests.
+// Problems with known derivatives, generic over the scalar type, shared by the tests and the
+// benchmarks. Literals are written as doubles so that peer types without integer mixing (Ceres's
+// Jet) run the same code.
 #pragma once
 
 #include <Eigen/Core>
@@ -17,8 +19,8 @@ T rosenbrock(std::span<const T> x) {
   T sum(0);
   for (std::size_t i = 0; i + 1 < x.size(); ++i) {
     const T a = x[i + 1] - x[i] * x[i];
-    const T b = 1 - x[i];
-    sum += 100 * a * a + b * b;
+    const T b = 1.0 - x[i];
+    sum += 100.0 * a * a + b * b;
   }
   return sum;
 }
