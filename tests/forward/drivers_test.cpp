@@ -1,4 +1,5 @@
 #include "nabla/forward/drivers.hpp"
+#include "nabla/numeric/finite_difference.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,7 +47,7 @@ TEST(ForwardDrivers, EveryCallableFormGivesTheSameGradient) {
   EXPECT_EQ(forward::gradient([]<class T>(std::span<const T> v) { return seed_on_span(v); }, point),
             expected);
   const std::array<double, 2> array_point{3, 4};
-  EXPECT_EQ(forward::gradient(seed_f, array_point), expected);
+  EXPECT_EQ(forward::gradient(seed_f, array_point), (std::array<double, 2>{24, 10}));
   Eigen::VectorXd eigen_point(2);
   eigen_point << 3, 4;
   const Eigen::VectorXd eigen_gradient =
@@ -169,6 +170,33 @@ TEST(ForwardDrivers, MismatchedSizesAreClearErrors) {
   }
   EXPECT_THROW(forward::jvp(seed_f, {1.0, 2.0}, {1.0}), nabla::ArgumentError);
   EXPECT_THROW(forward::gradient(seed_f, Eigen::Vector3d(1, 2, 3)), std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+// f may return an Eigen expression of its argument (2.0 * v): the drivers must evaluate it
+// before the argument they built goes away (a use-after-scope under AddressSanitizer before).
+TEST(ForwardDrivers, EigenExpressionResultsOutliveTheArgument) {
+  auto twice = [](const auto& v) { return 2.0 * v; };
+  const Eigen::MatrixXd J = forward::jacobian(twice, Eigen::Vector3d(1, 2, 3));
+  EXPECT_EQ(J, (2 * Eigen::Matrix3d::Identity()).eval());
+  const auto Jv = forward::jvp(twice, Eigen::Vector3d(1, 2, 3), Eigen::Vector3d(1, 0, -1));
+  EXPECT_EQ(Eigen::Vector3d(Jv[0], Jv[1], Jv[2]), Eigen::Vector3d(2, 0, -2));
+  auto squares = [](const auto& v) { return (v.array() * v.array()).matrix(); };
+  const Eigen::MatrixXd numeric = nabla::numeric::jacobian(squares, Eigen::Vector2d(1, 3));
+  EXPECT_NEAR(numeric(1, 1), 6, 1e-8);
+  EXPECT_NEAR(numeric(0, 1), 0, 1e-8);
+}
+
+TEST(ForwardDrivers, AFunctionWhoseOutputCountChangesIsAnError) {
+  int calls = 0;
+  auto unstable = [&calls](const auto& v) {
+    using S = typename std::remove_cvref_t<decltype(v)>::value_type;
+    return std::vector<S>(static_cast<std::size_t>(++calls), v[0]);
+  };
+  EXPECT_THROW(forward::jacobian<1>(unstable, std::vector<double>{1, 2}), nabla::ArgumentError);
 }
 
 }  // namespace

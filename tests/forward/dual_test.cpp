@@ -141,6 +141,8 @@ TEST(Dual, PrintingShowsSignsIndicesAndNesting) {
   EXPECT_EQ(printed(D(1, {2, 0, -3})), "1 + 2ε₀ - 3ε₂");
   using D2 = Dual<Dual<double>>;
   EXPECT_EQ(printed(D2(Dual<double>(3, 1), Dual<double>(1))), "(3 + 1ε) + (1)ε");
+  // A tangent whose value is 0 is not zero when its own tangent is not.
+  EXPECT_EQ(printed(D2(Dual<double>(3, 1), Dual<double>(0, 1))), "(3 + 1ε) + (0 + 1ε)ε");
 }
 
 TEST(Dual, ConstexprArithmeticWorksAtCompileTime) {

@@ -168,3 +168,36 @@ TEST(Taylor, HigherCoefficientsOfAbsAndHypotAtTheirKinksAreZero) {
 }
 
 }  // namespace
+
+namespace {
+
+// The documented pow conventions hold for Taylor series as for Dual.
+TEST(TaylorPow, IntegerPowersAreDefinedAtZeroWhateverTheExponent) {
+  const T8 y = pow(T8::variable(0.0), 20);  // t^20 truncated after t^8: all zero
+  for (int k = 0; k <= 8; ++k) EXPECT_EQ(y[k], 0) << k;
+  const T8 cube = pow(T8::variable(0.0), 3);
+  EXPECT_EQ(cube[3], 1);
+  const auto big = pow(Taylor<double, 2>::variable(1.0), 40);  // (1 + t)^40
+  EXPECT_DOUBLE_EQ(big[1], 40);
+  EXPECT_DOUBLE_EQ(big[2], 40 * 39 / 2.0);
+}
+
+TEST(TaylorPow, ConstantExponentSeriesKeepsNegativeBasesDifferentiable) {
+  using T2 = Taylor<double, 2>;
+  const T2 y = pow(T2::variable(-2.0), T2(3.0));  // x^3 at -2: -8, 12, -6
+  EXPECT_EQ(y[0], -8);
+  EXPECT_DOUBLE_EQ(y[1], 12);
+  EXPECT_DOUBLE_EQ(y[2], -6);
+  const T2 z = pow(T2::variable(0.0), T2(2.0));
+  EXPECT_EQ(z[2], 1);
+  EXPECT_EQ(z[1], 0);
+}
+
+TEST(TaylorPow, ZeroToAPositivePowerIsFlat) {
+  const auto y = pow(0.0, Taylor<double, 3>::variable(2.0));
+  for (int k = 0; k <= 3; ++k) EXPECT_EQ(y[k], 0) << k;
+  const auto d = pow(0.0, nabla::Dual<double>::variable(2.0));  // the same convention in Dual
+  EXPECT_EQ(d.tangent(), 0);
+}
+
+}  // namespace

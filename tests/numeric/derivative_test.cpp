@@ -197,3 +197,23 @@ TEST(Derivative, CentralFirstDerivativeNeverEvaluatesTheCentre) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StepChoice, ManyRichardsonLevelsStayCloseToX) {
+  // Accuracy 8 with 10 levels once chose h = 0.29 and sampled log at negative points.
+  auto log_of = [](double x) { return std::log(x); };
+  const double d = nabla::numeric::derivative(
+      log_of, 1.0,
+      {.scheme = nabla::numeric::Difference::central, .accuracy = 8, .richardson = 10});
+  EXPECT_NEAR(d, 1.0, 1e-9);
+}
+
+TEST(StepChoice, AStepTooSmallToMoveXIsAnError) {
+  auto square = [](double x) { return x * x; };
+  const std::string message = nabla::testing::argument_error_message(
+      [&] { nabla::numeric::derivative(square, 1e6, {.step = 1e-12}); });
+  EXPECT_NE(message.find("too small to move x"), std::string::npos) << message;
+}
+
+}  // namespace

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "functions.hpp"  // tests/support
 #include "nabla/numeric/finite_difference.hpp"
 #include "support.hpp"
 
@@ -200,10 +201,10 @@ TEST(CallableForms, FixedSizeEigenPointKeepsItsSize) {
   expect_gradient(gradient, kPoint);
 }
 
-TEST(CallableForms, ArrayAndSpanPointsGiveAStdVector) {
+TEST(CallableForms, ArrayPointGivesAnArrayAndSpanPointAStdVector) {
   const std::array<double, 3> array_point{kPoint[0], kPoint[1], kPoint[2]};
   const auto from_array = numeric::gradient(scalars_function, array_point);
-  static_assert(std::is_same_v<std::remove_cvref_t<decltype(from_array)>, std::vector<double>>);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(from_array)>, std::array<double, 3>>);
   expect_gradient(from_array, kPoint);
   const std::span<const double> span_point(kPoint);
   expect_gradient(numeric::gradient(container_function, span_point), kPoint);
@@ -250,49 +251,27 @@ TEST(Jacobian, OutputCountChangingWithTheInputIsRejected) {
   EXPECT_TRUE(contains(message, "but 3")) << message;
 }
 
-// Rosenbrock's function sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2, with its derivatives.
+// Rosenbrock's function and its analytic derivatives, from tests/support/functions.hpp.
 const auto rosenbrock = [](const auto& x) {
   using T = std::decay_t<decltype(x[0])>;
-  T sum = 0;
-  for (std::size_t i = 0; i + 1 < static_cast<std::size_t>(x.size()); ++i) {
-    const T a = x[i + 1] - x[i] * x[i];
-    const T b = 1 - x[i];
-    sum += 100 * a * a + b * b;
-  }
-  return sum;
+  std::vector<T> entries(static_cast<std::size_t>(x.size()));
+  for (std::size_t i = 0; i < entries.size(); ++i) entries[i] = x[static_cast<Eigen::Index>(i)];
+  return nabla::testing::rosenbrock<T>(entries);
 };
 
-Eigen::VectorXd rosenbrock_gradient(const Eigen::VectorXd& x) {
-  const Eigen::Index n = x.size();
-  Eigen::VectorXd g = Eigen::VectorXd::Zero(n);
-  for (Eigen::Index i = 0; i + 1 < n; ++i) {
-    g[i] += -400 * x[i] * (x[i + 1] - x[i] * x[i]) - 2 * (1 - x[i]);
-    g[i + 1] += 200 * (x[i + 1] - x[i] * x[i]);
-  }
-  return g;
-}
-
-Eigen::MatrixXd rosenbrock_hessian(const Eigen::VectorXd& x) {
-  const Eigen::Index n = x.size();
-  Eigen::MatrixXd h = Eigen::MatrixXd::Zero(n, n);
-  for (Eigen::Index i = 0; i + 1 < n; ++i) {
-    h(i, i) += 1200 * x[i] * x[i] - 400 * x[i + 1] + 2;
-    h(i + 1, i + 1) += 200;
-    h(i, i + 1) = h(i + 1, i) = -400 * x[i];
-  }
-  return h;
-}
+std::vector<double> entries_of(const Eigen::VectorXd& x) { return {x.data(), x.data() + x.size()}; }
 
 void check_rosenbrock(const Eigen::VectorXd& x) {
   const Eigen::VectorXd g = numeric::gradient(rosenbrock, x);
-  const Eigen::VectorXd exact_g = rosenbrock_gradient(x);
+  const std::vector<double> exact_g = nabla::testing::rosenbrock_gradient(entries_of(x));
   // Central accuracy 2: truncation h^2 f'''/6 with h ~ 6e-6 * 1.2 and f''' up to ~3e3 gives
   // ~3e-8; rounding eps |f| / h ~ 2e-9 for |f| ~ 50. 1e-6 relative to max(1, |g|) is 30x that.
   for (Eigen::Index i = 0; i < x.size(); ++i) {
-    EXPECT_NEAR(g[i], exact_g[i], 1e-6 * std::max(1.0, std::abs(exact_g[i]))) << "gradient " << i;
+    const double exact = exact_g[static_cast<std::size_t>(i)];
+    EXPECT_NEAR(g[i], exact, 1e-6 * std::max(1.0, std::abs(exact))) << "gradient " << i;
   }
   const Eigen::MatrixXd h = numeric::hessian(rosenbrock, x);
-  const Eigen::MatrixXd exact_h = rosenbrock_hessian(x);
+  const Eigen::MatrixXd exact_h = nabla::testing::rosenbrock_hessian(entries_of(x));
   // Second differences, h ~ 1.2e-4 * 1.2: the diagonal's truncation h^2 f''''/12 with f'''' =
   // 2400 is ~6e-6 (the off-diagonal's vanishes: f has no x_i^3 x_j terms); rounding eps |f| 4 / h^2
   // ~ 2e-6. 1e-4 absolute (entries are 200 to 2000 in size) leaves a margin of ten.

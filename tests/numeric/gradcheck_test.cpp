@@ -54,13 +54,26 @@ TEST(Gradcheck, OneWrongEntryFailsAndIsNamedTheWorst) {
   EXPECT_LT(report.error[2], 1e-11);
 }
 
-TEST(Gradcheck, ErrorIsRelativeForLargeAndAbsoluteForSmallDerivatives) {
-  // error_i = |claimed - numeric| / max(1, |numeric|).
+TEST(Gradcheck, ErrorIsRelativeHoweverSmallTheDerivative) {
+  // error_i = |claimed - numeric| / max(|claimed|, |numeric|, 1e-6 max(1, |f|)).
   const auto g = [](auto x, auto y) { return 1000 * x * x + 1e-3 * y; };  // gradient (6000, 1e-3)
   const auto report = numeric::gradcheck(g, {3.0, 5.0}, {6000.6, 1e-3 + 5e-4});
-  EXPECT_NEAR(report.error[0], 0.6 / 6000, 1e-9);
-  EXPECT_NEAR(report.error[1], 5e-4, 1e-9);
+  EXPECT_NEAR(report.error[0], 0.6 / 6000.6, 1e-9);
+  // f(3, 5) = 9000.005, so the floor is 9.000005e-3 and the small entry is judged at f's scale.
+  // The reference errs by about eps^(6/7) |f| ~ 3e-10 on that entry, 3e-8 after the division.
+  EXPECT_NEAR(report.error[1], 5e-4 / 9.000005e-3, 1e-7);
   EXPECT_EQ(report.worst_input, 1u);
+  // A tiny gradient twice too large fails, as a large one would.
+  const auto tiny = [](auto x, auto y) { return 1e-7 * x * y; };  // gradient (2e-7, 1e-7) at (1, 2)
+  EXPECT_FALSE(numeric::gradcheck(tiny, {1.0, 2.0}, {4e-7, 2e-7}).passed);
+  EXPECT_TRUE(numeric::gradcheck(tiny, {1.0, 2.0}, {2e-7, 1e-7}).passed);
+}
+
+TEST(Gradcheck, ZeroDerivativesAreJudgedAtTheScaleOfF) {
+  // ∂f/∂y = 0; a claimed 1e-12 is rounding noise next to f ~ 1e4 and passes, 1e-1 does not.
+  const auto f = [](auto x, auto y) { return 1e4 * x + 0 * y; };
+  EXPECT_TRUE(numeric::gradcheck(f, {1.0, 2.0}, {1e4, 1e-12}).passed);
+  EXPECT_FALSE(numeric::gradcheck(f, {1.0, 2.0}, {1e4, 1e-1}).passed);
 }
 
 TEST(Gradcheck, ToleranceIsSettable) {

@@ -8,6 +8,7 @@
 //   [](const auto& v) { ... v[0] ... v.size() ... }  a container: receives std::vector<S>
 //   template <class T> T f(std::span<const T> v)     a span
 //   template <class T> T f(const Eigen::Matrix<T, Eigen::Dynamic, 1>& v)   an Eigen vector
+//                                                  (of the point's compile-time size)
 //
 // The point x may be a std::vector, std::array, std::span or an Eigen column vector; with an
 // Eigen x, f receives an Eigen vector of S of the same compile-time size. f may return one
@@ -22,6 +23,7 @@
 // RowsAtCompileTime, the Matrix template's six parameters), not by including Eigen.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -122,7 +124,16 @@ decltype(auto) invoke_at(F& f, const std::vector<S>& args) {
     }
     for (std::size_t i = 0; i < args.size(); ++i)
       v[static_cast<typename Vector::Index>(i)] = args[i];
-    return f(static_cast<const Vector&>(v));
+    // v dies here, so the result must not refer to it: an Eigen expression such as 2.0 * v is
+    // evaluated into a matrix, and anything else is copied out.
+    // (A plain matrix's eval() is a reference to itself, hence the copy into its own type.)
+    if constexpr (requires { f(static_cast<const Vector&>(v)).eval(); }) {
+      using Evaluated = std::remove_cvref_t<decltype(f(static_cast<const Vector&>(v)).eval())>;
+      return Evaluated(f(static_cast<const Vector&>(v)).eval());
+    } else {
+      return std::remove_cvref_t<decltype(f(static_cast<const Vector&>(v)))>(
+          f(static_cast<const Vector&>(v)));
+    }
   } else if constexpr (std::is_invocable_v<F&, const std::vector<S>&>) {
     return f(args);
   } else if constexpr (std::is_invocable_v<F&, std::span<const S>>) {
@@ -149,8 +160,14 @@ std::vector<double> to_values(const X& x) {
   return values;
 }
 
+template <class X>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
 // A vector of results shaped like the point x: an Eigen vector of T for an Eigen x (same
-// compile-time size), a std::vector<T> otherwise. Gradients are returned this way.
+// compile-time size), a std::array<T, N> for a std::array x (no allocation), a std::vector<T>
+// otherwise. Gradients are returned this way.
 template <class X, class T>
 auto shaped_like(const X&, std::vector<T> values) {
   if constexpr (detail::EigenVector<X>) {
@@ -165,6 +182,11 @@ auto shaped_like(const X&, std::vector<T> values) {
     for (std::size_t i = 0; i < values.size(); ++i)
       v[static_cast<typename Vector::Index>(i)] = values[i];
     return v;
+  } else if constexpr (is_std_array<X>::value) {
+    std::array<T, std::tuple_size_v<X>> array{};
+    detail::require_size(array.size(), values.size());
+    std::copy(values.begin(), values.end(), array.begin());
+    return array;
   } else {
     return values;
   }

@@ -18,6 +18,9 @@
 //   pow(a, b): d/da = 0 when b == 0 (a^0 is constant), d/db = 0 when a == 0 and b > 0
 //   floor, ceil, round, trunc: 0 everywhere (the derivative almost everywhere)
 //   atan2 at (0, 0), log of a negative, asin outside [-1, 1]: nan, as IEEE computes it
+// These conventions are for first derivatives. Second and higher derivatives at such a point
+// (nested duals, a Hessian at sqrt(0)) are not covered by them: they may be inf or nan, and
+// with vector-mode chunks an entry that is 0 one chunk at a time can come out nan.
 // Nothing here throws: arithmetic on active scalars behaves like arithmetic on doubles.
 #pragma once
 
@@ -129,11 +132,13 @@ NABLA_UNARY_RULE(           Trunc,  trunc,   T(0),                              
   X(exp, Exp)                                                                                     \
   X(exp2, Exp2)                                                                                   \
   X(expm1, Expm1)                                                                                 \
-  X(log, Log) X(log2, Log2) X(log10, Log10) X(log1p, Log1p) X(sqrt, Sqrt) X(cbrt, Cbrt)           \
-      X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) X(acos, Acos) X(atan, Atan) X(sinh, Sinh) \
-          X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh) X(acosh, Acosh) X(atanh, Atanh) X(abs, Abs) \
-              X(fabs, Abs) X(erf, Erf) X(erfc, Erfc) X(tgamma, Tgamma) X(lgamma, Lgamma)          \
-                  X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc)
+  X(log, Log)                                                                                     \
+  X(log2, Log2)                                                                                   \
+  X(log10, Log10) X(log1p, Log1p) X(sqrt, Sqrt) X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) \
+      X(asin, Asin) X(acos, Acos) X(atan, Atan) X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh)         \
+          X(asinh, Asinh) X(acosh, Acosh) X(atanh, Atanh) X(abs, Abs) X(fabs, Abs) X(erf, Erf)    \
+              X(erfc, Erfc) X(tgamma, Tgamma) X(lgamma, Lgamma) X(floor, Floor) X(ceil, Ceil)     \
+                  X(round, Round) X(trunc, Trunc)
 
 // polygamma(n, x), n fixed: its derivative is polygamma(n + 1, x), so lgamma differentiates to
 // any order.

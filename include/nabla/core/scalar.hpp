@@ -20,6 +20,14 @@ constexpr T passive_value(T x) noexcept {
   return x;
 }
 
+// Exactly zero in every component. Active types overload it (a Dual is zero when its value and
+// every tangent are), so that "this tangent or adjoint moves nothing" is a question every mode
+// can ask without comparing values alone.
+template <Arithmetic T>
+constexpr bool is_zero(T x) noexcept {
+  return x == 0;
+}
+
 // The plain number type at the bottom of a nest of active scalars (double for Dual<Dual<double>>).
 template <class T>
 struct passive_type {

@@ -142,6 +142,9 @@ Eigen::MatrixXd jacobian(F&& f, const X& x) {
     if (start == 0) {
       m = output_count<S>(result);
       entries.assign(m * n, 0.0);
+    } else if (output_count<S>(result) != m) {
+      throw ArgumentError("the function returned " + std::to_string(output_count<S>(result)) +
+                          " outputs, after " + std::to_string(m) + " on its first call");
     }
     for (std::size_t i = 0; i < m; ++i) {
       const S y = output_at<S>(result, i);

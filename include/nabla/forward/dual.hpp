@@ -210,53 +210,45 @@ constexpr passive_type_t<T> passive_value(const Dual<T, N>& x) {
   return passive_value(x.value());
 }
 
+// Zero value and zero tangents: a tangent (or an adjoint) that moves nothing.
+template <class T, int N>
+constexpr bool is_zero(const Dual<T, N>& x) {
+  if (!is_zero(x.value())) return false;
+  for (const T& t : x.tangents()) {
+    if (!is_zero(t)) return false;
+  }
+  return true;
+}
+
 namespace detail {
 
-// Exactly zero in every component: a tangent that does not move anything.
+// `value` where the tangent t moves something, 0 where t is zero. For plain numbers it is a mask
+// of the bits of (t != 0): written as a select, GCC turns it into a branch that holds the
+// multiply (and the division that produced d) back until the comparison is known.
 template <class T>
-constexpr bool is_zero(const T& x) {
-  if constexpr (is_dual_v<T>) {
-    if (!is_zero(x.value())) return false;
-    for (const auto& t : x.tangents()) {
-      if (!is_zero(t)) return false;
-    }
-    return true;
+constexpr T unless_zero(const T& t, const T& value) {
+  if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
+    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
+    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
+    return std::bit_cast<T>(std::bit_cast<Bits>(value) & keep);
   } else {
-    return x == 0;
+    return is_zero(t) ? T(0) : value;
   }
 }
 
 // d · t, except that for a singular rule (sqrt at 0, say) a zero tangent stays zero: a direction
 // that does not move x does not move f(x), even where f'(x) is infinite (inf · 0 would be nan).
-// For plain numbers this compiles to a compare and a select, no branch.
 template <bool singular, class T>
 constexpr T chain_term(const T& d, const T& t) {
-  if constexpr (singular && (std::is_same_v<T, double> || std::is_same_v<T, float>)) {
-    // Multiply, then mask with the bits of (t != 0). Written as a select, the compiler turns it
-    // into a branch that holds the multiply (and the division that produced d) back until the
-    // comparison is known; the mask keeps both off the critical path.
-    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
-    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
-    return std::bit_cast<T>(std::bit_cast<Bits>(d * t) & keep);
-  } else if constexpr (singular) {
-    return is_zero(t) ? T(0) : d * t;
-  } else {
-    return d * t;
-  }
+  if constexpr (singular) return unless_zero(t, d * t);
+  return d * t;
 }
 
-// t / q for a rule whose derivative is 1 / q, with the same care as chain_term.
+// t / q for a rule whose derivative is 1 / q, with the same care.
 template <bool singular, class T>
 constexpr T chain_quotient(const T& t, const T& q) {
-  if constexpr (singular && (std::is_same_v<T, double> || std::is_same_v<T, float>)) {
-    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
-    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
-    return std::bit_cast<T>(std::bit_cast<Bits>(t / q) & keep);
-  } else if constexpr (singular) {
-    return is_zero(t) ? T(0) : t / q;
-  } else {
-    return t / q;
-  }
+  if constexpr (singular) return unless_zero(t, t / q);
+  return t / q;
 }
 
 template <bool singular, class T, std::size_t N>
@@ -435,7 +427,7 @@ std::ostream& operator<<(std::ostream& os, const Dual<T, N>& x) {
   }
   for (int i = 0; i < N; ++i) {
     const T& t = x.tangent(i);
-    if (t == 0) continue;
+    if (is_zero(t)) continue;
     if constexpr (is_dual_v<T>) {
       os << " + (" << t << ")ε";
     } else {

@@ -20,6 +20,7 @@
 #include <array>
 #include <cmath>
 #include <compare>
+#include <cstdint>
 #include <ostream>
 #include <type_traits>
 
@@ -323,11 +324,18 @@ template <class T, int K, TaylorOperand<T> U>
 constexpr Taylor<T, K> pow(const Taylor<T, K>& x, const U& exponent) {
   using std::pow;
   const T r = static_cast<T>(exponent);
-  // Small non-negative integer powers by repeated products: exact, and defined at x_0 = 0.
-  if (r >= 0 && r <= 16 && r == std::floor(passive_value(r))) {
-    Taylor<T, K> y(T(1));
-    for (int i = 0; i < static_cast<int>(passive_value(r)); ++i) y *= x;
-    return y;
+  const auto passive = passive_value(r);
+  // Non-negative integer powers by squaring: exact products, O(K^2 log r), and defined at
+  // x_0 = 0, where the recurrence below would divide by zero.
+  if (passive >= 0 && passive == std::floor(passive) && passive < 4294967296.0) {
+    auto n = static_cast<std::uint64_t>(passive);
+    Taylor<T, K> result(T(1)), square = x;
+    while (n > 0) {
+      if (n & 1) result *= square;
+      n >>= 1;
+      if (n > 0) square *= square;
+    }
+    return result;
   }
   return detail::power_with(pow(x.value(), r), x, r);
 }
@@ -344,23 +352,33 @@ constexpr Taylor<T, K> sqrt(const Taylor<T, K>& x) {
   }
   return y;
 }
+
 // The real cube root, defined for negative x_0 too (where pow(x_0, 1/3) is nan).
 template <class T, int K>
 constexpr Taylor<T, K> cbrt(const Taylor<T, K>& x) {
   using std::cbrt;
   return detail::power_with(cbrt(x.value()), x, T(1) / T(3));
 }
+// x^y = exp(y log x) for x_0 > 0. A constant exponent takes the x^c path above, so integer
+// powers of negative numbers keep their derivatives; with both varying, x_0 <= 0 gives nan, as
+// log does.
 template <class T, int K>
 constexpr Taylor<T, K> pow(const Taylor<T, K>& x, const Taylor<T, K>& y) {
   using std::pow;
+  bool constant_exponent = true;
+  for (int k = 1; k <= K; ++k) constant_exponent = constant_exponent && is_zero(y[k]);
+  if (constant_exponent) return pow(x, y.value());
   Taylor<T, K> r = exp(y * log(x));
   r[0] = pow(x.value(), y.value());
   return r;
 }
+// c^x = exp(x log c); 0^x is 0 near any x_0 > 0 (rules::PowConstantBase's convention).
 template <class T, int K, TaylorOperand<T> U>
 constexpr Taylor<T, K> pow(const U& base, const Taylor<T, K>& x) {
   using std::log, std::pow;
-  return detail::exp_with(pow(static_cast<T>(base), x.value()), x * log(static_cast<T>(base)));
+  const T c = static_cast<T>(base);
+  if (c == 0 && x.value() > 0) return Taylor<T, K>(T(0));
+  return detail::exp_with(pow(c, x.value()), x * log(c));
 }
 
 template <class T, int K>

@@ -180,9 +180,20 @@ Value stencil_derivative(Sample& sample, std::optional<Value>& center, double x,
 // fl(x + h) - x. Throws nabla::ArgumentError for invalid options.
 inline double step_size(double x, int derivative_order, const Options& options) {
   detail::check_options(options, derivative_order);
-  if (options.step > 0) return options.step;
-  const int order =
-      options.accuracy + options.richardson * detail::error_exponent_step(options.scheme);
+  if (options.step > 0) {
+    // A step below half an ulp of x samples f at x itself: the difference would be 0, silently.
+    if (x + options.step == x || x - options.step == x) {
+      throw ArgumentError("nabla::numeric: the step " + detail::format_number(options.step) +
+                          " is too small to move x = " + detail::format_number(x));
+    }
+    return options.step;
+  }
+  // The balance h ~ eps^(1/(p+d)) assumes the error constant of order p stays moderate; with
+  // many Richardson levels p grows past what that holds for, and h would approach |x| itself
+  // (0.29 max(|x|, 1) for accuracy 8 with 10 levels), sampling far from x. Capped at p = 10
+  // (h ~ 0.04 max(|x|, 1) for first derivatives), the extra levels still add accuracy.
+  const int order = std::min(
+      10, options.accuracy + options.richardson * detail::error_exponent_step(options.scheme));
   const double eps = std::numeric_limits<double>::epsilon();
   const double h = std::pow(eps, 1.0 / (order + derivative_order)) * std::max(std::abs(x), 1.0);
   return detail::representable_step(x, h);

@@ -5,15 +5,17 @@
 // a high-order central difference (accuracy 6 by default, step eps^(1/7) max(|x_i|, 1) ~ 6e-3),
 // whose error is about eps^(6/7) ~ 3e-14 times the scale of f (see finite_difference.hpp).
 //
-// Input i is judged by the error
+// Input i is judged by its relative error
 //
-//   error_i = |claimed_i - numeric_i| / max(1, |numeric_i|),
+//   error_i = |claimed_i - numeric_i| / max(|claimed_i|, |numeric_i|, floor),
+//   floor   = 1e-6 max(1, |f(x)|),
 //
-// relative for large derivatives and absolute for small ones, so a derivative that should be
-// 0 is not held to a relative standard it cannot meet. The check passes when every error_i is at
-// most the tolerance, 1e-6 by default: far above the reference's own error, far below the size
-// of a real mistake. (If |f| is huge next to its derivatives, say 1e8 times, the reference's
-// rounding error eps |f| / h grows to match; raise the tolerance accordingly.)
+// so a gradient twice too large fails however small it is. Only derivatives smaller than the
+// floor are compared absolutely at that scale: a derivative that should be 0 cannot meet a
+// relative standard, and the reference's own error grows with |f| (its rounding error is about
+// eps |f| / h), so the floor does too. The check passes when every error_i is at most the
+// tolerance, 1e-6 by default: far above the reference's own error, far below the size of a real
+// mistake.
 #pragma once
 
 #include <algorithm>
@@ -43,7 +45,7 @@ struct GradcheckOptions {
 struct GradcheckReport {
   std::vector<double> numeric;  // the finite-difference reference, per input
   std::vector<double> claimed;  // the gradient under test, per input
-  std::vector<double> error;    // |claimed - numeric| / max(1, |numeric|), per input
+  std::vector<double> error;    // relative error per input (see above)
   std::size_t worst_input;      // the index of the largest error (0 when there are no inputs)
   double worst_error;           // that error (NaN if any error is NaN)
   double tolerance;
@@ -83,6 +85,7 @@ GradcheckReport gradcheck_values(F& f, std::vector<double> point, std::vector<do
     throw ArgumentError("nabla::numeric::gradcheck: the tolerance must be >= 0, got " +
                         format_number(options.tolerance));
   }
+  const double floor = 1e-6 * std::max(1.0, std::abs(evaluate_scalar<X>(f, point)));
   GradcheckReport report{gradient_values<X>(f, std::move(point), options.reference),
                          std::move(claimed),
                          {},
@@ -93,7 +96,8 @@ GradcheckReport gradcheck_values(F& f, std::vector<double> point, std::vector<do
   report.error.resize(report.numeric.size());
   for (std::size_t i = 0; i < report.error.size(); ++i) {
     const double numeric = report.numeric[i];
-    report.error[i] = std::abs(report.claimed[i] - numeric) / std::max(1.0, std::abs(numeric));
+    const double scale = std::max({std::abs(report.claimed[i]), std::abs(numeric), floor});
+    report.error[i] = std::abs(report.claimed[i] - numeric) / scale;
     // NaN beats everything: a gradient that is NaN somewhere is as wrong as can be.
     const bool worse = std::isnan(report.error[i]) ? !std::isnan(report.worst_error)
                                                    : report.error[i] > report.worst_error;
