@@ -4,7 +4,7 @@
 DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
                    libeigen3-dev libcli11-dev
 # Only the benchmarks need these: Ceres Solver's Jet is the peer we measure Dual against.
-BENCH_PACKAGES  := libceres-dev python3
+BENCH_PACKAGES  := libceres-dev libadolc-dev pkgconf python3
 
 NABLA := build/release/tools/nabla/nabla
 

@@ -178,5 +178,3 @@ BENCHMARK(RosenbrockCeresJet);
 #endif
 
 }  // namespace
-
-BENCHMARK_MAIN();

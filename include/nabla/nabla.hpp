@@ -11,3 +11,7 @@
 #include "nabla/forward/taylor.hpp"
 #include "nabla/numeric/finite_difference.hpp"
 #include "nabla/numeric/gradcheck.hpp"
+#include "nabla/reverse/drivers.hpp"
+#include "nabla/reverse/eigen.hpp"
+#include "nabla/reverse/tape.hpp"
+#include "nabla/reverse/var.hpp"

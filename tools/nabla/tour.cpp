@@ -10,6 +10,7 @@
 
 #include "nabla/forward/drivers.hpp"
 #include "nabla/numeric/finite_difference.hpp"
+#include "nabla/reverse/drivers.hpp"
 
 namespace nabla::cli {
 namespace {
@@ -114,11 +115,22 @@ Row taylor() {
   return {"Taylor mode (3 directions)", "Taylor<double, 2>", x[0], {x[1], y[1]}, H, 1e-12};
 }
 
+Row reverse_var() {
+  // Gradient from one backward sweep of Var; Hessian forward over reverse, BasicVar<Dual>.
+  const auto [value, gradient] = reverse::value_and_gradient(f, kPoint);
+  return {"reverse mode, H forward over reverse", "Var", value, gradient,
+          reverse::hessian<2>(f, kPoint),         1e-12};
+}
+
 }  // namespace
 
 bool run_tour(std::ostream& out) {
-  const std::vector<Row> rows{seed_forward_differences(), central_differences(), richardson(),
-                              forward_dual(), taylor()};
+  const std::vector<Row> rows{seed_forward_differences(),
+                              central_differences(),
+                              richardson(),
+                              forward_dual(),
+                              taylor(),
+                              reverse_var()};
   out << "nabla tour: seed 004's f(x, y) = x*x*y + y + 2 at (x, y) = (3, 4), in every mode\n"
       << "exact: value 42, gradient (24, 10), Hessian [[8, 6], [6, 0]]\n\n";
   char line[512];
