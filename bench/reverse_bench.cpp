@@ -129,72 +129,99 @@ std::string benchmark_name(const std::string& name, const char* variant, std::si
 }
 
 template <class P>
-void register_problem(const std::string& name, std::vector<std::size_t> sizes) {
+void Primal(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  for (auto _ : state) benchmark::DoNotOptimize(problem(std::span<const double>(x)));
+}
+
+// As users call it: record and sweep, every call. Once untimed first, so that the thread's tape
+// has grown to the problem's size, as it would in a loop of many gradients.
+template <class P>
+void Gradient(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  const auto f = as_function(problem);
+  benchmark::DoNotOptimize(nabla::reverse::gradient(f, x));
+  for (auto _ : state) benchmark::DoNotOptimize(nabla::reverse::gradient(f, x));
+}
+
+// The backward sweep alone over one recording; reports the tape's bytes per operation.
+template <class P>
+void Resweep(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  nabla::Recording recording;
+  const std::vector<nabla::Var> args(x.begin(), x.end());
+  const nabla::Var y = problem(std::span<const nabla::Var>(args));
+  for (auto _ : state) {
+    recording.tape().backward(y.index());
+    benchmark::DoNotOptimize(recording.tape().adjoint(0));
+  }
+  state.counters["bytes_per_op"] =
+      double(recording.tape().recorded_bytes()) / double(recording.tape().statement_count());
+}
+
+template <class P>
+void Hessian(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  const auto f = as_function(problem);
+  benchmark::DoNotOptimize(nabla::reverse::hessian(f, x));
+  for (auto _ : state) benchmark::DoNotOptimize(nabla::reverse::hessian(f, x));
+}
+
+#ifdef NABLA_BENCH_HAVE_ADOLC
+// ADOL-C: trace the function on adoubles under `tag`, then its reverse sweep.
+template <class P>
+void adolc_record(const P& problem, const std::vector<double>& x, short tag) {
+  trace_on(tag);
+  std::vector<adouble> ax(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) ax[i] <<= x[i];
+  adouble ay = problem(std::span<const adouble>(ax));
+  double y;
+  ay >>= y;
+  trace_off();
+}
+
+template <class P>
+void AdolcGradient(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  std::vector<double> g(x.size());
+  const auto record_and_sweep = [&] {
+    adolc_record(problem, x, 1);
+    gradient(1, static_cast<int>(x.size()), x.data(), g.data());
+    benchmark::DoNotOptimize(g.data());
+  };
+  record_and_sweep();  // untimed, as for nabla
+  for (auto _ : state) record_and_sweep();
+}
+
+template <class P>
+void AdolcResweep(benchmark::State& state, std::size_t size) {
+  const P problem(size);
+  const auto x = problem.point();
+  std::vector<double> g(x.size());
+  adolc_record(problem, x, 2);
+  for (auto _ : state) {
+    gradient(2, static_cast<int>(x.size()), x.data(), g.data());
+    benchmark::DoNotOptimize(g.data());
+  }
+}
+#endif
+
+template <class P>
+void register_problem(const std::string& name, const std::vector<std::size_t>& sizes) {
   for (std::size_t size : sizes) {
-    benchmark::RegisterBenchmark(benchmark_name(name, "primal", size).c_str(),
-                                 [size](benchmark::State& s) {
-                                   const P problem(size);
-                                   const auto x = problem.point();
-                                   for (auto _ : s)
-                                     benchmark::DoNotOptimize(problem(std::span<const double>(x)));
-                                 });
-    benchmark::RegisterBenchmark(benchmark_name(name, "gradient", size).c_str(),
-                                 [size](benchmark::State& s) {
-                                   const P problem(size);
-                                   const auto x = problem.point();
-                                   const auto f = as_function(problem);
-                                   for (auto _ : s)
-                                     benchmark::DoNotOptimize(nabla::reverse::gradient(f, x));
-                                 });
-    benchmark::RegisterBenchmark(
-        benchmark_name(name, "resweep", size).c_str(), [size](benchmark::State& s) {
-          const P problem(size);
-          const auto x = problem.point();
-          nabla::Recording recording;
-          const std::vector<nabla::Var> args(x.begin(), x.end());
-          const nabla::Var y = problem(std::span<const nabla::Var>(args));
-          for (auto _ : s) {
-            recording.tape().backward(y.index());
-            benchmark::DoNotOptimize(recording.tape().adjoint(0));
-          }
-          s.counters["bytes_per_op"] = double(recording.tape().recorded_bytes()) /
-                                       double(recording.tape().statement_count());
-        });
+    benchmark::RegisterBenchmark(benchmark_name(name, "primal", size).c_str(), Primal<P>, size);
+    benchmark::RegisterBenchmark(benchmark_name(name, "gradient", size).c_str(), Gradient<P>, size);
+    benchmark::RegisterBenchmark(benchmark_name(name, "resweep", size).c_str(), Resweep<P>, size);
 #ifdef NABLA_BENCH_HAVE_ADOLC
     benchmark::RegisterBenchmark(benchmark_name(name, "adolc_gradient", size).c_str(),
-                                 [size](benchmark::State& s) {
-                                   const P problem(size);
-                                   const auto x = problem.point();
-                                   std::vector<double> g(x.size());
-                                   for (auto _ : s) {
-                                     trace_on(1);
-                                     std::vector<adouble> ax(x.size());
-                                     for (std::size_t i = 0; i < x.size(); ++i) ax[i] <<= x[i];
-                                     adouble ay = problem(std::span<const adouble>(ax));
-                                     double y;
-                                     ay >>= y;
-                                     trace_off();
-                                     gradient(1, static_cast<int>(x.size()), x.data(), g.data());
-                                     benchmark::DoNotOptimize(g.data());
-                                   }
-                                 });
+                                 AdolcGradient<P>, size);
     benchmark::RegisterBenchmark(benchmark_name(name, "adolc_resweep", size).c_str(),
-                                 [size](benchmark::State& s) {
-                                   const P problem(size);
-                                   const auto x = problem.point();
-                                   std::vector<double> g(x.size());
-                                   trace_on(2);
-                                   std::vector<adouble> ax(x.size());
-                                   for (std::size_t i = 0; i < x.size(); ++i) ax[i] <<= x[i];
-                                   adouble ay = problem(std::span<const adouble>(ax));
-                                   double y;
-                                   ay >>= y;
-                                   trace_off();
-                                   for (auto _ : s) {
-                                     gradient(2, static_cast<int>(x.size()), x.data(), g.data());
-                                     benchmark::DoNotOptimize(g.data());
-                                   }
-                                 });
+                                 AdolcResweep<P>, size);
 #endif
   }
 }
@@ -202,28 +229,11 @@ void register_problem(const std::string& name, std::vector<std::size_t> sizes) {
 // The dense Hessian by forward over reverse, against primal and against one gradient.
 void register_hessian(std::size_t n) {
   benchmark::RegisterBenchmark(benchmark_name("RosenbrockHessian", "primal", n).c_str(),
-                               [n](benchmark::State& s) {
-                                 const Rosenbrock problem(n);
-                                 const auto x = problem.point();
-                                 for (auto _ : s)
-                                   benchmark::DoNotOptimize(problem(std::span<const double>(x)));
-                               });
+                               Primal<Rosenbrock>, n);
   benchmark::RegisterBenchmark(benchmark_name("RosenbrockHessian", "gradient", n).c_str(),
-                               [n](benchmark::State& s) {
-                                 const Rosenbrock problem(n);
-                                 const auto x = problem.point();
-                                 const auto f = as_function(problem);
-                                 for (auto _ : s)
-                                   benchmark::DoNotOptimize(nabla::reverse::gradient(f, x));
-                               });
+                               Gradient<Rosenbrock>, n);
   benchmark::RegisterBenchmark(benchmark_name("RosenbrockHessian", "hessian", n).c_str(),
-                               [n](benchmark::State& s) {
-                                 const Rosenbrock problem(n);
-                                 const auto x = problem.point();
-                                 const auto f = as_function(problem);
-                                 for (auto _ : s)
-                                   benchmark::DoNotOptimize(nabla::reverse::hessian(f, x));
-                               });
+                               Hessian<Rosenbrock>, n);
 }
 
 // The fixed cost of a gradient: one input, one multiplication, the point a std::array.

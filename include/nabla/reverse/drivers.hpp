@@ -37,11 +37,18 @@ S scalar_result(const R& result) {
   return result;
 }
 
-template <class S>
-std::vector<S> inputs(const std::vector<double>& values) {
+// The point's entries as new variables on the active tape (no intermediate copy: the fixed cost
+// of a small gradient is a few allocations).
+template <class S, class X>
+std::vector<S> inputs(const X& x) {
+  static_assert(nabla::detail::IndexableVector<X>,
+                "nabla: a point must be a vector of numbers: std::vector, std::array, std::span "
+                "or an Eigen vector");
   std::vector<S> args;
-  args.reserve(values.size());
-  for (double v : values) args.emplace_back(v);
+  args.reserve(static_cast<std::size_t>(x.size()));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(x.size()); ++i) {
+    args.emplace_back(static_cast<double>(x[i]));
+  }
   return args;
 }
 
@@ -51,7 +58,7 @@ std::vector<S> inputs(const std::vector<double>& values) {
 template <class F, class X>
 auto value_and_gradient(F&& f, const X& x) {
   Recording recording;
-  const std::vector<Var> args = detail::inputs<Var>(to_values(x));
+  const std::vector<Var> args = detail::inputs<Var>(x);
   const Var y = detail::scalar_result<Var>(invoke_at<X, Var>(f, args));
   y.backward();
   std::vector<double> gradient(args.size());
@@ -68,7 +75,7 @@ auto gradient(F&& f, const X& x) {
 template <class F, class X>
 Eigen::MatrixXd jacobian(F&& f, const X& x) {
   Recording recording;
-  const std::vector<Var> args = detail::inputs<Var>(to_values(x));
+  const std::vector<Var> args = detail::inputs<Var>(x);
   const auto result = invoke_at<X, Var>(f, args);
   const std::size_t m = output_count<Var>(result);
   Eigen::MatrixXd J(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(args.size()));
