@@ -51,7 +51,7 @@ sanitize: setup
 bench: setup-bench
 	cmake --preset bench
 	cmake --build --preset bench
-	build/bench/bench/nabla_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true \
+	build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_min_time=0.2 --benchmark_report_aggregates_only=true \
 	  --benchmark_out=build/bench/results.json --benchmark_out_format=json
 	python3 bench/report.py build/bench/results.json
 

@@ -23,6 +23,52 @@ def medians(path):
     return data["context"], result
 
 
+def reverse_table(times):
+    """Reverse mode: names Case/variant/size; every time as a ratio to the case's primal."""
+    rows = {}
+    for name, t in times.items():
+        parts = name.split("/")
+        if len(parts) != 3:
+            continue
+        case, variant, size = parts
+        rows.setdefault((case, int(size)), {})[variant] = t
+    if not rows:
+        return
+    print()
+    print("| case | n | primal | gradient | gradient / primal | resweep / primal "
+          "| ADOL-C gradient / primal | ADOL-C resweep / primal | ADOL-C / nabla (gradient) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def fmt(x):
+        if x is None:
+            return "—"
+        if x < 1e3:
+            return f"{x:.1f} ns"
+        if x < 1e6:
+            return f"{x / 1e3:.2f} µs"
+        return f"{x / 1e6:.2f} ms"
+
+    def ratio(a, b):
+        return "—" if a is None or b is None else f"{a / b:.1f}"
+
+    for (case, size), v in sorted(rows.items()):
+        primal = v.get("primal")
+        gradient = v.get("gradient")
+        print(f"| {case} | {size} | {fmt(primal)} | {fmt(gradient)} | {ratio(gradient, primal)} "
+              f"| {ratio(v.get('resweep'), primal)} | {ratio(v.get('adolc_gradient'), primal)} "
+              f"| {ratio(v.get('adolc_resweep'), primal)} "
+              f"| {ratio(v.get('adolc_gradient'), gradient)} |")
+        if "hessian" in v:
+            print(f"| {case} (Hessian) | {size} | {fmt(primal)} | {fmt(v['hessian'])} "
+                  f"| {ratio(v['hessian'], primal)} | Hessian / gradient: "
+                  f"{ratio(v['hessian'], gradient)} | | | |")
+    fixed = {k.split("/")[1]: t for k, t in times.items() if k.startswith("FixedCost/")}
+    if fixed:
+        print()
+        print(f"Fixed cost of a one-input gradient: {fmt(fixed.get('gradient'))} "
+              f"(primal {fmt(fixed.get('primal'))}).")
+
+
 def main():
     context, times = medians(sys.argv[1])
     print(f"Host: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
@@ -32,6 +78,8 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for case, calls in CASES.items():
         t = {v: (times[case + v] / calls if case + v in times else None) for v in VARIANTS}
+        if all(x is None for x in t.values()):
+            continue
         def fmt(x):
             return "—" if x is None else f"{x:.1f} ns" if x < 1e4 else f"{x / 1e3:.2f} µs"
         def ratio(a, b):
@@ -40,6 +88,7 @@ def main():
               f"{fmt(t['Dual'])} | {fmt(t['CeresJet'])} | {ratio(t['Dual'], t['HandWritten'])} | "
               f"{ratio(t['Dual'], t['HandFused'])} | {ratio(t['Dual'], t['CeresJet'])} | "
               f"{ratio(t['Dual'], t['Primal'])} |")
+    reverse_table(times)
 
 
 if __name__ == "__main__":
