@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "functions.hpp"
 #include "nabla/reverse/drivers.hpp"
 #include "problems.hpp"
 
@@ -92,13 +93,7 @@ struct Rosenbrock {
   std::vector<double> point() const { return t::uniform_values(size, -1, 1, 8); }
   template <class T>
   T operator()(std::span<const T> x) const {
-    T sum(0.0);
-    for (std::size_t i = 0; i + 1 < x.size(); ++i) {
-      const T a = x[i + 1] - x[i] * x[i];
-      const T b = 1.0 - x[i];
-      sum += 100.0 * a * a + b * b;
-    }
-    return sum;
+    return t::rosenbrock(x);
   }
 };
 struct Chain {

@@ -192,6 +192,15 @@ auto shaped_like(const X&, std::vector<T> values) {
   }
 }
 
+// A scalar-valued function's result, as S; a clear compile error for a vector-valued one.
+template <class S, class R>
+S scalar_result(const R& result) {
+  static_assert(std::is_convertible_v<const R&, const S&>,
+                "nabla: this driver needs a scalar-valued function; use jacobian for a "
+                "vector-valued one");
+  return result;
+}
+
 // Reading a function's result: one scalar, or a container of them.
 template <class S, class R>
 std::size_t output_count(const R& result) {

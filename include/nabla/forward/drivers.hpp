@@ -36,14 +36,6 @@ inline constexpr int kDefaultChunk = 8;
 
 namespace detail {
 
-template <class S, class R>
-S scalar_result(const R& result) {
-  static_assert(std::is_convertible_v<const R&, const S&>,
-                "nabla: this driver needs a scalar-valued function; use jacobian for a "
-                "vector-valued one");
-  return result;
-}
-
 inline void require_same_size(const char* what, std::size_t expected, std::size_t actual) {
   if (expected != actual) {
     throw ArgumentError(std::string(what) + " has " + std::to_string(actual) +
@@ -60,10 +52,10 @@ double derivative(F&& f, double x) {
   static_assert(K >= 0, "nabla: the derivative order K must be non-negative");
   if constexpr (K == 1) {
     using S = Dual<double>;
-    return detail::scalar_result<S>(f(S::variable(x))).tangent();
+    return nabla::scalar_result<S>(f(S::variable(x))).tangent();
   } else {
     using S = Taylor<double, K>;
-    return detail::scalar_result<S>(f(S::variable(x))).derivative(K);
+    return nabla::scalar_result<S>(f(S::variable(x))).derivative(K);
   }
 }
 
@@ -71,7 +63,7 @@ double derivative(F&& f, double x) {
 template <int K, class F>
 std::array<double, K + 1> derivatives(F&& f, double x) {
   using S = Taylor<double, K>;
-  const S y = detail::scalar_result<S>(f(S::variable(x)));
+  const S y = nabla::scalar_result<S>(f(S::variable(x)));
   std::array<double, K + 1> result;
   for (int k = 0; k <= K; ++k) result[k] = y.derivative(k);
   return result;
@@ -110,7 +102,7 @@ auto value_and_gradient(F&& f, const X& x) {
   for (std::size_t start = 0; start == 0 || start < n; start += N) {
     const std::size_t width = std::min<std::size_t>(N, n - start);
     for (std::size_t a = 0; a < width; ++a) args[start + a].tangent(static_cast<int>(a)) = 1;
-    const S y = detail::scalar_result<S>(invoke_at<X, S>(f, args));
+    const S y = nabla::scalar_result<S>(invoke_at<X, S>(f, args));
     value = y.value();
     for (std::size_t a = 0; a < width; ++a) {
       gradient[start + a] = y.tangent(static_cast<int>(a));
@@ -179,7 +171,7 @@ Eigen::MatrixXd hessian(F&& f, const X& x) {
       for (std::size_t a = 0; a < rows; ++a) args[row + a].value().tangent(static_cast<int>(a)) = 1;
       for (std::size_t b = 0; b < columns; ++b)
         args[column + b].tangent(static_cast<int>(b)) = Inner(1);
-      const S y = detail::scalar_result<S>(invoke_at<X, S>(f, args));
+      const S y = nabla::scalar_result<S>(invoke_at<X, S>(f, args));
       for (std::size_t a = 0; a < rows; ++a) {
         for (std::size_t b = 0; b < columns; ++b) {
           const double h = y.tangent(static_cast<int>(b)).tangent(static_cast<int>(a));

@@ -10,33 +10,44 @@
 
 #include "nabla/forward/dual.hpp"
 
-namespace Eigen {
+namespace nabla::detail {
 
-template <class T, int N>
-struct NumTraits<nabla::Dual<T, N>> : NumTraits<T> {
-  using Real = nabla::Dual<T, N>;
-  using NonInteger = nabla::Dual<T, N>;
-  using Nested = nabla::Dual<T, N>;
-  using Literal = nabla::Dual<T, N>;
+// NumTraits of an active scalar A over value type T: the limits are T's, as A values; the costs
+// are T's times what one operation on A does (`read`, `add`, `multiply` T operations).
+template <class A, class T, int read, int add, int multiply>
+struct ActiveNumTraits : Eigen::NumTraits<T> {
+  using Real = A;
+  using NonInteger = A;
+  using Nested = A;
+  using Literal = A;
 
   enum {
     IsComplex = 0,
     IsInteger = 0,
     IsSigned = 1,
     RequireInitialization = 1,
-    // A dual operation costs the value's operation plus N more on the tangents.
-    ReadCost = (N + 1) * NumTraits<T>::ReadCost,
-    AddCost = (N + 1) * NumTraits<T>::AddCost,
-    MulCost = (2 * N + 1) * NumTraits<T>::MulCost + N * NumTraits<T>::AddCost,
+    ReadCost = read * Eigen::NumTraits<T>::ReadCost,
+    AddCost = add * Eigen::NumTraits<T>::AddCost,
+    MulCost = multiply * Eigen::NumTraits<T>::MulCost,
   };
 
-  static Real epsilon() { return Real(NumTraits<T>::epsilon()); }
-  static Real dummy_precision() { return Real(NumTraits<T>::dummy_precision()); }
-  static Real highest() { return Real(NumTraits<T>::highest()); }
-  static Real lowest() { return Real(NumTraits<T>::lowest()); }
-  static Real infinity() { return Real(NumTraits<T>::infinity()); }
-  static Real quiet_NaN() { return Real(NumTraits<T>::quiet_NaN()); }
+  static Real epsilon() { return Real(Eigen::NumTraits<T>::epsilon()); }
+  static Real dummy_precision() { return Real(Eigen::NumTraits<T>::dummy_precision()); }
+  static Real highest() { return Real(Eigen::NumTraits<T>::highest()); }
+  static Real lowest() { return Real(Eigen::NumTraits<T>::lowest()); }
+  static Real infinity() { return Real(Eigen::NumTraits<T>::infinity()); }
+  static Real quiet_NaN() { return Real(Eigen::NumTraits<T>::quiet_NaN()); }
 };
+
+}  // namespace nabla::detail
+
+namespace Eigen {
+
+// A dual operation costs the value's operation plus N more on the tangents (a product, 2N + 1
+// multiplications and N additions).
+template <class T, int N>
+struct NumTraits<nabla::Dual<T, N>>
+    : nabla::detail::ActiveNumTraits<nabla::Dual<T, N>, T, N + 1, N + 1, 3 * N + 1> {};
 
 template <class T, int N, typename BinaryOp>
 struct ScalarBinaryOpTraits<nabla::Dual<T, N>, T, BinaryOp> {

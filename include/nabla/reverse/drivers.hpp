@@ -29,14 +29,6 @@ inline constexpr int kDefaultHessianChunk = 8;
 
 namespace detail {
 
-template <class S, class R>
-S scalar_result(const R& result) {
-  static_assert(std::is_convertible_v<const R&, const S&>,
-                "nabla: this driver needs a scalar-valued function; use jacobian for a "
-                "vector-valued one");
-  return result;
-}
-
 // The point's entries as new variables on the active tape (no intermediate copy: the fixed cost
 // of a small gradient is a few allocations).
 template <class S, class X>
@@ -59,7 +51,7 @@ template <class F, class X>
 auto value_and_gradient(F&& f, const X& x) {
   Recording recording;
   const std::vector<Var> args = detail::inputs<Var>(x);
-  const Var y = detail::scalar_result<Var>(invoke_at<X, Var>(f, args));
+  const Var y = nabla::scalar_result<Var>(invoke_at<X, Var>(f, args));
   y.backward();
   std::vector<double> gradient(args.size());
   for (std::size_t i = 0; i < args.size(); ++i) gradient[i] = args[i].grad();
@@ -104,7 +96,7 @@ auto hvp(F&& f, const X& x, const V& v) {
   args.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
     args.emplace_back(Dual<double>(values[i], direction[i]));
-  const S y = detail::scalar_result<S>(invoke_at<X, S>(f, args));
+  const S y = nabla::scalar_result<S>(invoke_at<X, S>(f, args));
   y.backward();
   std::vector<double> product(args.size());
   for (std::size_t i = 0; i < args.size(); ++i) product[i] = args[i].grad().tangent();
@@ -130,7 +122,7 @@ Eigen::MatrixXd hessian(F&& f, const X& x) {
       if (i >= column && i < column + width) seeded.tangent(static_cast<int>(i - column)) = 1;
       args.emplace_back(seeded);
     }
-    const S y = detail::scalar_result<S>(invoke_at<X, S>(f, args));
+    const S y = nabla::scalar_result<S>(invoke_at<X, S>(f, args));
     y.backward();
     for (std::size_t i = 0; i < n; ++i) {
       const Inner adjoint = args[i].grad();
