@@ -135,21 +135,6 @@ class Tape {
     sweep(output);
   }
 
-  // Re-runs the sweep of the last backward() over the same recording, for benchmarks and for
-  // callers that seed adjoints themselves (jacobian rows).
-  void sweep(Index output) {
-    const Index* end = statement_end_.get();
-    const T* multiplier = multipliers_.get();
-    const Index* operand = operands_.get();
-    T* adjoint = adjoints_.data();
-    for (std::size_t s = static_cast<std::size_t>(output) + 1; s-- > 0;) {
-      const T a = adjoint[s];
-      if (negligible(a)) continue;
-      const Index first = s == 0 ? 0 : end[s - 1];
-      for (Index k = first; k < end[s]; ++k) adjoint[operand[k]] += multiplier[k] * a;
-    }
-  }
-
   // The adjoint of variable `index` from the last backward(); 0 for variables recorded after
   // it.
   T adjoint(Index index) const { return index < adjoints_.size() ? adjoints_[index] : T(0); }
@@ -167,6 +152,20 @@ class Tape {
 
  private:
   static constexpr std::size_t kMaxIndex = 0xFFFFFFFFu;
+
+  // The loop of backward(), over adjoints already sized and seeded by it.
+  void sweep(Index output) {
+    const Index* end = statement_end_.get();
+    const T* multiplier = multipliers_.get();
+    const Index* operand = operands_.get();
+    T* adjoint = adjoints_.data();
+    for (std::size_t s = static_cast<std::size_t>(output) + 1; s-- > 0;) {
+      const T a = adjoint[s];
+      if (negligible(a)) continue;
+      const Index first = s == 0 ? 0 : end[s - 1];
+      for (Index k = first; k < end[s]; ++k) adjoint[operand[k]] += multiplier[k] * a;
+    }
+  }
 
   // Nothing to propagate: zero, or (for plain floating-point adjoints) subnormal.
   static bool negligible(const T& a) {
