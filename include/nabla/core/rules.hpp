@@ -128,18 +128,40 @@ NABLA_UNARY_RULE(           Trunc,  trunc,   T(0),                              
 #undef NABLA_RULE_MATH
 
 // Every unary function, as (name, Rule). A mode defines X(name, Rule) and expands this list.
-#define NABLA_UNARY_RULES(X)                                                                    \
-  X(exp, Exp)                                                                                   \
-  X(exp2, Exp2)                                                                                 \
-  X(expm1, Expm1)                                                                               \
-  X(log, Log)                                                                                   \
-  X(log2, Log2)                                                                                 \
-  X(log10, Log10)                                                                               \
-  X(log1p, Log1p) X(sqrt, Sqrt) X(cbrt, Cbrt) X(sin, Sin) X(cos, Cos) X(tan, Tan) X(asin, Asin) \
-      X(acos, Acos) X(atan, Atan) X(sinh, Sinh) X(cosh, Cosh) X(tanh, Tanh) X(asinh, Asinh)     \
-          X(acosh, Acosh) X(atanh, Atanh) X(abs, Abs) X(fabs, Abs) X(erf, Erf) X(erfc, Erfc)    \
-              X(tgamma, Tgamma) X(lgamma, Lgamma) X(floor, Floor) X(ceil, Ceil) X(round, Round) \
-                  X(trunc, Trunc)
+// clang-format off
+#define NABLA_UNARY_RULES(X) \
+  X(exp, Exp)            \
+  X(exp2, Exp2)          \
+  X(expm1, Expm1)        \
+  X(log, Log)            \
+  X(log2, Log2)          \
+  X(log10, Log10)        \
+  X(log1p, Log1p)        \
+  X(sqrt, Sqrt)          \
+  X(cbrt, Cbrt)          \
+  X(sin, Sin)            \
+  X(cos, Cos)            \
+  X(tan, Tan)            \
+  X(asin, Asin)          \
+  X(acos, Acos)          \
+  X(atan, Atan)          \
+  X(sinh, Sinh)          \
+  X(cosh, Cosh)          \
+  X(tanh, Tanh)          \
+  X(asinh, Asinh)        \
+  X(acosh, Acosh)        \
+  X(atanh, Atanh)        \
+  X(abs, Abs)            \
+  X(fabs, Abs)           \
+  X(erf, Erf)            \
+  X(erfc, Erfc)          \
+  X(tgamma, Tgamma)      \
+  X(lgamma, Lgamma)      \
+  X(floor, Floor)        \
+  X(ceil, Ceil)          \
+  X(round, Round)        \
+  X(trunc, Trunc)
+// clang-format on
 
 // polygamma(n, x), n fixed: its derivative is polygamma(n + 1, x), so lgamma differentiates to
 // any order.
