@@ -60,7 +60,7 @@ class BasicVar {
   // A new variable (an input, or a constant) on the active tape: one statement, no operands.
   BasicVar() : BasicVar(T(0)) {}
   template <VarOperand<T> U>
-  BasicVar(const U& value) : value_(static_cast<T>(value)) {
+  NABLA_HOT BasicVar(const U& value) : value_(static_cast<T>(value)) {
     Tape& tape = reverse::active_tape<T>();
     index_ = tape.record_input();
     generation_ = tape.generation();
@@ -91,14 +91,14 @@ class BasicVar {
   // --- recording ---------------------------------------------------------------------------------
 
   // y = f(this) with ∂y/∂this = d.
-  static BasicVar unary(const BasicVar& a, const T& value, const T& d) {
+  NABLA_HOT static BasicVar unary(const BasicVar& a, const T& value, const T& d) {
     Tape& tape = reverse::active_tape<T>();
     tape.check(a.generation_);
     return BasicVar(value, tape.record(a.index_, d), tape.generation());
   }
   // y = f(a, b) with partials da, db.
-  static BasicVar binary(const BasicVar& a, const BasicVar& b, const T& value, const T& da,
-                         const T& db) {
+  NABLA_HOT static BasicVar binary(const BasicVar& a, const BasicVar& b, const T& value,
+                                   const T& da, const T& db) {
     Tape& tape = reverse::active_tape<T>();
     tape.check(a.generation_);
     tape.check(b.generation_);
