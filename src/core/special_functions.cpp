@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <utility>
+#include <vector>
 
 namespace nabla {
 namespace {
@@ -35,6 +37,24 @@ double asymptotic(int n, double x) {
   return (n % 2 == 1) ? sum : -sum;
 }
 
+// d^n/du^n cot(u) = P_n(cot u), with P_0(c) = c and P_{k+1}(c) = -(1 + c^2) P_k'(c): a
+// polynomial of degree n + 1, built by that recurrence and evaluated at c.
+double cot_derivative(int n, double c) {
+  std::vector<double> p{0.0, 1.0};  // coefficients of P_0, lowest degree first
+  for (int k = 0; k < n; ++k) {
+    std::vector<double> next(p.size() + 1, 0.0);
+    for (std::size_t i = 1; i < p.size(); ++i) {
+      const double derivative = static_cast<double>(i) * p[i];  // coefficient of c^(i-1) in P'
+      next[i - 1] -= derivative;                                // -1 * P'
+      next[i + 1] -= derivative;                                // -c^2 * P'
+    }
+    p = std::move(next);
+  }
+  double value = 0;
+  for (std::size_t i = p.size(); i-- > 0;) value = value * c + p[i];
+  return value;
+}
+
 }  // namespace
 
 double polygamma(int n, double x) noexcept {
@@ -43,9 +63,15 @@ double polygamma(int n, double x) noexcept {
   if (x <= 0 && x == std::floor(x))
     return (n % 2 == 1) ? std::numeric_limits<double>::infinity() : nan;
   if (std::isinf(x)) return (n == 0 && x > 0) ? x : (x > 0 ? 0.0 : nan);
-  if (n == 0 && x < 0) {
-    // Reflection: psi(x) = psi(1 - x) - pi cot(pi x).
-    return polygamma(0, 1 - x) - std::numbers::pi / std::tan(std::numbers::pi * x);
+  if (x < 0) {
+    // Reflection, differentiated n times: psi(1 - x) - psi(x) = pi cot(pi x) gives
+    //   psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x)),
+    // so negative arguments cost no more than positive ones (the recurrence below would step
+    // |x| times). cot has period 1, and x - round(x) is exact, so the reduction loses nothing.
+    const double c = 1 / std::tan(std::numbers::pi * (x - std::round(x)));
+    const double reflected = polygamma(n, 1 - x);
+    return (n % 2 == 0 ? reflected : -reflected) -
+           std::pow(std::numbers::pi, n + 1) * cot_derivative(n, c);
   }
   // Recurrence psi^(n)(x) = psi^(n)(x+1) + (-1)^(n+1) n! / x^(n+1) carries x into the
   // asymptotic range.

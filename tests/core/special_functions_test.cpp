@@ -54,3 +54,27 @@ TEST(Polygamma, PolesFollowIeeeConventions) {
 }
 
 }  // namespace
+
+namespace {
+
+// Reflection serves every order: at large negative x the answer comes at once (stepping up to
+// the asymptotic range would take |x| steps) and agrees with the recurrence where both apply.
+TEST(Polygamma, ReflectionGivesEveryOrderAtNegativeArguments) {
+  // psi^(n)(x) = psi^(n)(x + 1) + (-1)^(n+1) n! / x^(n+1): both sides for x < 0, one reflected
+  // at x and one at x + 1 (also negative), must agree.
+  for (int n = 1; n <= 4; ++n) {
+    for (double x : {-0.3, -1.7, -5.25, -40.6}) {
+      const double factorial = std::tgamma(n + 1.0);
+      const double step = (n % 2 == 1 ? 1.0 : -1.0) * factorial / std::pow(x, n + 1);
+      const double expected = nabla::polygamma(n, x + 1) + step;
+      EXPECT_NEAR(nabla::polygamma(n, x), expected, 1e-9 * std::max(1.0, std::abs(expected)))
+          << n << ' ' << x;
+    }
+  }
+  // trigamma(1 - x) + trigamma(x) = pi^2 / sin^2(pi x), far out on the negative axis.
+  const double x = -1e12 + 0.25;
+  const double s = std::sin(std::numbers::pi * 0.25);
+  EXPECT_NEAR(nabla::trigamma(x) + nabla::trigamma(1 - x), std::pow(std::numbers::pi / s, 2), 1e-6);
+}
+
+}  // namespace

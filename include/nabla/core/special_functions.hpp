@@ -9,7 +9,7 @@ namespace nabla {
 // The polygamma function: the (n+1)-th derivative of log Γ(x), for n >= 0.
 // IEEE conventions at the poles x = 0, -1, -2, ...: +inf for odd n (where the function goes to
 // +inf from both sides), nan for even n (where the sign flips). nan for n < 0 or nan x.
-// Accurate to a few ulps for n <= 10; negative x costs O(|x|) for n >= 1.
+// Accurate to a few ulps for n <= 10, for negative x through the reflection formula.
 double polygamma(int n, double x) noexcept;
 
 inline double digamma(double x) noexcept { return polygamma(0, x); }
