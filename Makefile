@@ -3,8 +3,9 @@
 
 DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
                    libeigen3-dev libcli11-dev
-# Only the benchmarks need these: Ceres Solver's Jet is the peer we measure Dual against.
-BENCH_PACKAGES  := libceres-dev libadolc-dev pkgconf python3
+# Only the benchmarks need these: the peers measured side by side (Ceres Solver's Jet for
+# forward mode, ADOL-C for reverse mode) and python3 for the ratio report.
+BENCH_PACKAGES  := libceres-dev libadolc-dev python3
 
 NABLA := build/release/tools/nabla/nabla
 
