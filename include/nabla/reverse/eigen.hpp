@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 
 #include "nabla/forward/eigen.hpp"  // ActiveNumTraits
+#include "nabla/reverse/sparsity.hpp"
 #include "nabla/reverse/var.hpp"
 
 namespace Eigen {
@@ -22,6 +23,19 @@ struct ScalarBinaryOpTraits<nabla::BasicVar<T>, T, BinaryOp> {
 template <class T, typename BinaryOp>
 struct ScalarBinaryOpTraits<T, nabla::BasicVar<T>, BinaryOp> {
   using ReturnType = nabla::BasicVar<T>;
+};
+
+// Hessian sparsity detection traces f on SparsityTracer, so Eigen code in f meets it too.
+template <>
+struct NumTraits<nabla::SparsityTracer>
+    : nabla::detail::ActiveNumTraits<nabla::SparsityTracer, double, 2, 2, 2> {};
+template <typename BinaryOp>
+struct ScalarBinaryOpTraits<nabla::SparsityTracer, double, BinaryOp> {
+  using ReturnType = nabla::SparsityTracer;
+};
+template <typename BinaryOp>
+struct ScalarBinaryOpTraits<double, nabla::SparsityTracer, BinaryOp> {
+  using ReturnType = nabla::SparsityTracer;
 };
 
 }  // namespace Eigen
