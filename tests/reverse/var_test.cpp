@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -196,6 +197,32 @@ TEST(Var, SubnormalAdjointsStopPropagating) {
   Var v = u * 1e10;
   v.backward();
   EXPECT_EQ(x.grad(), 1e10 * 1e-310);
+}
+
+// Inputs recorded in one step, past the tape's first capacity, and a sweep that starts after
+// a later constant: every adjoint lands where it belongs.
+TEST(Var, InputsRecordedTogetherGetConsecutiveIndicesAndTheirAdjoints) {
+  nabla::Recording recording;
+  Var before = 1.5;
+  std::vector<double> values(3000);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.001 * double(i);
+  const std::vector<Var> x = Var::inputs(values);
+  ASSERT_EQ(x.size(), values.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(x[i].index(), before.index() + 1 + i);
+    EXPECT_EQ(x[i].value(), values[i]);
+  }
+  Var y = before * x[0];
+  for (std::size_t i = 1; i < x.size(); ++i) y += double(i) * x[i];
+  const Var three = 3;  // an input recorded after operations
+  y = y * three + x[1] * x[2];
+  y.backward();
+  EXPECT_EQ(before.grad(), 3 * values[0]);
+  EXPECT_EQ(x[0].grad(), 3 * 1.5);
+  EXPECT_EQ(x[1].grad(), 3 * 1.0 + values[2]);
+  EXPECT_EQ(x[2].grad(), 3 * 2.0 + values[1]);
+  for (std::size_t i = 3; i < x.size(); ++i) EXPECT_EQ(x[i].grad(), 3 * double(i)) << i;
+  EXPECT_EQ(recording.tape().statement_count(), 1 + 3000 + 1 + 2999 * 2 + 1 + 1 + 1 + 1);
 }
 
 TEST(Var, TapeCostsFourBytesPerOperationAndTwelvePerPartial) {

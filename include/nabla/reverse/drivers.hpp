@@ -34,19 +34,11 @@ inline constexpr int kDefaultHessianChunk = 8;
 
 namespace detail {
 
-// The point's entries as new variables on the active tape (no intermediate copy: the fixed cost
-// of a small gradient is a few allocations).
-template <class S, class X>
-std::vector<S> inputs(const X& x) {
+template <class X>
+void require_vector() {
   static_assert(nabla::detail::IndexableVector<X>,
                 "nabla: a point must be a vector of numbers: std::vector, std::array, std::span "
                 "or an Eigen vector");
-  std::vector<S> args;
-  args.reserve(static_cast<std::size_t>(x.size()));
-  for (std::size_t i = 0; i < static_cast<std::size_t>(x.size()); ++i) {
-    args.emplace_back(static_cast<double>(x[i]));
-  }
-  return args;
 }
 
 }  // namespace detail
@@ -54,12 +46,19 @@ std::vector<S> inputs(const X& x) {
 // f(x) and ∇f(x) from one recording and one backward sweep.
 template <class F, class X>
 auto value_and_gradient(F&& f, const X& x) {
+  detail::require_vector<X>();
   Recording recording;
-  const std::vector<Var> args = detail::inputs<Var>(x);
+  const std::vector<Var> args = Var::inputs(x);
   const Var y = nabla::scalar_result<Var>(invoke_at<X, Var>(f, args));
   y.backward();
+  // The inputs are statements first, first + 1, ...: their adjoints are read straight off the
+  // tape.
+  const reverse::Tape<double>& tape = recording.tape();
+  const Index first = args.empty() ? 0 : args.front().index();
   std::vector<double> gradient(args.size());
-  for (std::size_t i = 0; i < args.size(); ++i) gradient[i] = args[i].grad();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    gradient[i] = tape.adjoint(first + static_cast<Index>(i));
+  }
   return std::pair{y.value(), shaped_like(x, std::move(gradient))};
 }
 
@@ -71,8 +70,9 @@ auto gradient(F&& f, const X& x) {
 // The m x n Jacobian: one recording, then one backward sweep per output.
 template <class F, class X>
 Eigen::MatrixXd jacobian(F&& f, const X& x) {
+  detail::require_vector<X>();
   Recording recording;
-  const std::vector<Var> args = detail::inputs<Var>(x);
+  const std::vector<Var> args = Var::inputs(x);
   const auto result = invoke_at<X, Var>(f, args);
   const std::size_t m = output_count<Var>(result);
   Eigen::MatrixXd J(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(args.size()));

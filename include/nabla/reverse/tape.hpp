@@ -92,7 +92,7 @@ class Tape {
   NABLA_HOT Slots record(std::size_t count) {
     if (statement_count_ == statement_capacity_ || operand_count_ + count > operand_capacity_)
         [[unlikely]] {
-      grow(count);
+      grow(1, count);
     }
     const std::size_t first = operand_count_;
     operand_count_ += count;
@@ -102,6 +102,14 @@ class Tape {
   }
 
   NABLA_HOT Index record_input() { return record(0).index; }
+  // `count` inputs at once: the index of the first; the others follow it.
+  Index record_inputs(std::size_t count) {
+    if (statement_capacity_ - statement_count_ < count) grow(count, 0);
+    const auto first = static_cast<Index>(statement_count_);
+    std::fill_n(statement_end_.get() + statement_count_, count, static_cast<Index>(operand_count_));
+    statement_count_ += count;
+    return first;
+  }
   NABLA_HOT Index record(Index a, const T& da) {
     const Slots s = record(1);
     s.multipliers[0] = da;
@@ -161,31 +169,47 @@ class Tape {
 
   // The loop of backward(), over adjoints already sized and seeded by it.
   //
-  // Most statements use the one just before them (s = s' + x, p = p' * x, x = sin(x)): their
-  // contribution to adjoint[s - 1] is carried to the next iteration in a register instead of
-  // through memory, where each step would wait for its own store to come back. The carried sum
-  // is still written to adjoint[s - 1], so grad() reads every adjoint as before.
+  // Most statements use the one just before them (s = s' + x, p = p' * x, x = sin(x)) or the
+  // one before that (s = s' + exp(x), where exp(x) comes between): contributions to
+  // adjoint[s - 1] and adjoint[s - 2] are carried to the next iterations in registers instead of
+  // through memory, where each step would wait for its own store to come back. Carried sums are
+  // still written to their adjoints, so grad() reads every adjoint as before. (Carrying s - 2
+  // halved the sweep of log-sum-exp.)
+  //
+  // Statements with no operands (inputs, constants) have nothing to propagate. Those recorded
+  // before any operation, usually all the inputs, are not visited at all: the sweep ends at the
+  // first statement with operands. statement_end is non-decreasing, so that statement is found
+  // by bisection.
   void sweep(Index output) {
     const Index* end = statement_end_.get();
     const T* multiplier = multipliers_.get();
     const Index* operand = operands_.get();
     T* adjoint = adjoints_.data();
-    T carry(0);  // what statement s + 1 added to adjoint[s]
-    for (std::size_t s = static_cast<std::size_t>(output) + 1; s-- > 0;) {
+    const std::size_t last = static_cast<std::size_t>(output) + 1;
+    const auto leaves = static_cast<std::size_t>(std::upper_bound(end, end + last, Index(0)) - end);
+    T carry(0);       // what later statements added to adjoint[s]
+    T carry_next(0);  // ... and to adjoint[s - 1]
+    for (std::size_t s = last; s-- > leaves;) {
       const T a = adjoint[s] + carry;
       adjoint[s] = a;
-      carry = T(0);
+      carry = carry_next;
+      carry_next = T(0);
       if (negligible(a)) continue;
       const Index first = s == 0 ? 0 : end[s - 1];
       for (Index k = first; k < end[s]; ++k) {
         const T contribution = multiplier[k] * a;
-        if (operand[k] + std::size_t(1) == s) {
+        const std::size_t distance = s - operand[k];
+        if (distance == 1) {
           carry += contribution;
+        } else if (distance == 2) {
+          carry_next += contribution;
         } else {
           adjoint[operand[k]] += contribution;
         }
       }
     }
+    if (leaves > 0 && leaves < last) adjoint[leaves - 1] += carry;
+    if (leaves > 1 && leaves < last) adjoint[leaves - 2] += carry_next;
   }
 
   // Nothing to propagate: zero, or (for plain floating-point adjoints) subnormal.
@@ -197,17 +221,21 @@ class Tape {
     }
   }
 
-  // Doubles whichever array is full. Indices are 32 bits, so neither may pass 2^32 - 1 entries.
-  NABLA_COLD void grow(std::size_t count) {
-    if (statement_count_ == statement_capacity_) {
-      if (statement_capacity_ == kMaxIndex) throw_too_long();
-      statement_capacity_ = std::min(kMaxIndex, 2 * statement_capacity_ + 1024);
+  // Grows whichever array lacks room for `statements` more statements and `operands` more
+  // operands, at least doubling it. Indices are 32 bits, so neither may pass 2^32 - 1 entries.
+  NABLA_COLD void grow(std::size_t statements, std::size_t operands) {
+    const std::size_t statements_needed = statement_count_ + statements;
+    if (statements_needed > statement_capacity_) {
+      if (statements_needed > kMaxIndex) throw_too_long();
+      statement_capacity_ =
+          std::min(kMaxIndex, std::max(statements_needed, 2 * statement_capacity_ + 1024));
       statement_end_ = regrow(std::move(statement_end_), statement_count_, statement_capacity_);
     }
-    const std::size_t needed = operand_count_ + count;
-    if (needed > operand_capacity_) {
-      if (needed > kMaxIndex) throw_too_long();
-      operand_capacity_ = std::min(kMaxIndex, std::max(needed, 2 * operand_capacity_ + 1024));
+    const std::size_t operands_needed = operand_count_ + operands;
+    if (operands_needed > operand_capacity_) {
+      if (operands_needed > kMaxIndex) throw_too_long();
+      operand_capacity_ =
+          std::min(kMaxIndex, std::max(operands_needed, 2 * operand_capacity_ + 1024));
       multipliers_ = regrow(std::move(multipliers_), operand_count_, operand_capacity_);
       operands_ = regrow(std::move(operands_), operand_count_, operand_capacity_);
     }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <ostream>
 #include <type_traits>
+#include <vector>
 
 #include "nabla/core/rules.hpp"
 #include "nabla/core/scalar.hpp"
@@ -68,6 +69,22 @@ class BasicVar {
   template <VarOperand<T> U>
   BasicVar& operator=(const U& value) {
     return *this = BasicVar(value);
+  }
+
+  // New inputs with the values of x (any indexable vector), recorded in one step: their
+  // indices are consecutive, from the returned vector's front().index().
+  template <class X>
+  static std::vector<BasicVar> inputs(const X& x) {
+    const auto n = static_cast<std::size_t>(x.size());
+    Tape& tape = reverse::active_tape<T>();
+    const reverse::Index first = tape.record_inputs(n);
+    std::vector<BasicVar> result;
+    result.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      result.push_back(BasicVar(static_cast<T>(x[i]), first + static_cast<reverse::Index>(i),
+                                tape.generation()));
+    }
+    return result;
   }
 
   const T& value() const { return value_; }
