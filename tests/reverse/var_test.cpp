@@ -222,18 +222,100 @@ TEST(Var, InputsRecordedTogetherGetConsecutiveIndicesAndTheirAdjoints) {
   EXPECT_EQ(x[1].grad(), 3 * 1.0 + values[2]);
   EXPECT_EQ(x[2].grad(), 3 * 2.0 + values[1]);
   for (std::size_t i = 3; i < x.size(); ++i) EXPECT_EQ(x[i].grad(), 3 * double(i)) << i;
-  EXPECT_EQ(recording.tape().statement_count(), 1 + 3000 + 1 + 2999 * 2 + 1 + 1 + 1 + 1);
+  // before, the inputs, before * x0, then per term i * x[i] with the += folded into it, three,
+  // y * three, and x1 * x2 with the + folded into it.
+  EXPECT_EQ(recording.tape().statement_count(), 1 + 3000 + 1 + 2999 + 1 + 1 + 1);
 }
 
 TEST(Var, TapeCostsFourBytesPerOperationAndTwelvePerPartial) {
   nabla::Recording recording;
-  Var x = 1, y = 2;        // 2 statements, no partials
-  Var z = x * y + sin(x);  // 3 statements: *, sin (1 partial), + ; 2 + 1 + 2 partials
+  Var x = 1, y = 2;       // 2 statements, no partials
+  Var z = x * y + x / y;  // x * y and x / y with 2 partials each; + folded into x / y: 1 more
   (void)z;
   const auto& tape = recording.tape();
-  EXPECT_EQ(tape.statement_count(), 5u);
+  EXPECT_EQ(tape.statement_count(), 4u);
   EXPECT_EQ(tape.operand_count(), 5u);
-  EXPECT_EQ(tape.recorded_bytes(), 5 * 4 + 5 * 12u);
+  EXPECT_EQ(tape.recorded_bytes(), 4 * 4 + 5 * 12u);
+}
+
+// Operations on temporaries fold into the temporary's statement; named variables, copies and
+// shared statements are never folded into, and every gradient stays exact.
+TEST(Var, TemporariesAreFoldedIntoOneStatement) {
+  nabla::Recording recording;
+  const auto& tape = recording.tape();
+  Var x = 0.5, y = 2;
+  const std::size_t inputs = tape.statement_count();
+
+  // sin(x) * 3 + 1 - y: one statement with partials for x and y.
+  Var a = sin(x) * 3.0 + 1.0 - y;
+  EXPECT_EQ(tape.statement_count(), inputs + 1);
+  EXPECT_EQ(tape.operand_count(), 2u);
+  a.backward();
+  EXPECT_DOUBLE_EQ(x.grad(), 3 * std::cos(0.5));
+  EXPECT_EQ(y.grad(), -1);
+
+  // s += x in a loop extends one statement (s's own, the constant 0 it started as).
+  const std::size_t statements = tape.statement_count();
+  Var s = 0.0;
+  for (int i = 0; i < 5; ++i) s += x;
+  EXPECT_EQ(tape.statement_count(), statements + 1);
+  s.backward();
+  EXPECT_EQ(x.grad(), 5);
+  // s += c x folds the sum into each product's statement instead.
+  for (int i = 0; i < 5; ++i) s += x * double(i + 1);
+  EXPECT_EQ(tape.statement_count(), statements + 6);
+  s.backward();
+  EXPECT_EQ(x.grad(), 20);
+
+  // x * x records one partial, 2x.
+  const std::size_t before = tape.operand_count();
+  Var square = x * x;
+  EXPECT_EQ(tape.operand_count(), before + 1);
+  square.backward();
+  EXPECT_EQ(x.grad(), 1.0);
+
+  // A copied result is shared: an operation on it must not change what the copy means.
+  Var t = x * y;
+  Var copy = t;
+  Var u = std::move(t) * 10.0;
+  u.backward();
+  EXPECT_EQ(x.grad(), 20);
+  copy.backward();
+  EXPECT_EQ(x.grad(), 2);
+  EXPECT_EQ(y.grad(), 0.5);
+
+  // A statement used by a later one is not the last, so it is not folded into.
+  Var p = x * y;
+  Var q = p + 1.0;  // p is named: q is a new statement using p
+  Var r = std::move(p) * 3.0;
+  r.backward();
+  EXPECT_EQ(x.grad(), 6);
+  q.backward();
+  EXPECT_EQ(x.grad(), 2);
+}
+
+TEST(Var, AVariableFoldedIntoOrMovedFromIsAnError) {
+  nabla::Recording recording;
+  Var x = 1.5;
+  Var t = x * x;
+  Var u = std::move(t) + 1.0;  // t's statement became u's
+  EXPECT_THROW(t.backward(), nabla::RecordingError);
+  EXPECT_THROW(Var(t * 2.0), nabla::RecordingError);
+  Var v = x * 2.0;
+  Var w = std::move(v);  // v handed its statement to w
+  EXPECT_THROW(v.grad(), nabla::RecordingError);
+  u.backward();
+  EXPECT_EQ(x.grad(), 3);
+  w.backward();
+  EXPECT_EQ(x.grad(), 2);
+  // A shared variable moved from stays usable: its statement was never its alone.
+  Var shared = x * 4.0;
+  Var other = shared;
+  Var moved = std::move(shared);
+  shared.backward();
+  EXPECT_EQ(x.grad(), 4);
+  (void)other;
+  (void)moved;
 }
 
 TEST(Var, ChainOfTenMillionOpsDoesNotRecurse) {

@@ -57,12 +57,20 @@ namespace reverse {
 // recording. Growth and errors stay out of line.
 #define NABLA_HOT [[gnu::always_inline]] inline
 #define NABLA_COLD [[gnu::noinline, gnu::cold]]
+// For hidden friends (operators), where `inline` would be redundant and `friend` comes first.
+#define NABLA_HOT_FRIEND [[gnu::always_inline]] friend
 
 using Index = std::uint32_t;
 
+// Generations are 31 bits (a variable keeps one more bit beside its generation) and never 0,
+// which marks a variable that may no longer be used.
 inline std::uint32_t next_generation() {
   static std::atomic<std::uint32_t> counter{0};
-  return ++counter;
+  std::uint32_t generation;
+  do {
+    generation = ++counter & 0x7FFFFFFFu;
+  } while (generation == 0);
+  return generation;
 }
 
 template <class T>
@@ -123,6 +131,36 @@ class Tape {
     s.multipliers[1] = db;
     s.operands[1] = b;
     return s.index;
+  }
+
+  // --- folding an operation into the last statement ---------------------------------------------
+  //
+  // y = f(t, b) where t is the last statement and nothing else refers to it (a temporary) need
+  // not be a new statement: t's partials times ∂f/∂t, plus ∂f/∂b for b, are y's partials, so
+  // statement t can become y. BasicVar does this for temporaries; these are its tools.
+
+  NABLA_HOT bool is_last(Index index) const { return std::size_t(index) + 1 == statement_count_; }
+  // The partials of the last statement.
+  NABLA_HOT std::size_t last_operand_count() const {
+    return operand_count_ - (statement_count_ > 1 ? statement_end_[statement_count_ - 2] : 0);
+  }
+  NABLA_HOT void scale_last(const T& factor) {
+    const std::size_t first = statement_count_ > 1 ? statement_end_[statement_count_ - 2] : 0;
+    for (std::size_t k = first; k < operand_count_; ++k) multipliers_[k] *= factor;
+  }
+  // Room for one more partial: call before scale_last, so that a failed allocation changes
+  // nothing.
+  NABLA_HOT void reserve_operand() {
+    if (operand_count_ == operand_capacity_) [[unlikely]] {
+      grow(0, 1);
+    }
+  }
+  // Adds the partial (multiplier, operand) to the last statement, after reserve_operand.
+  NABLA_HOT void append_to_last(Index operand, const T& multiplier) {
+    multipliers_[operand_count_] = multiplier;
+    operands_[operand_count_] = operand;
+    ++operand_count_;
+    statement_end_[statement_count_ - 1] = static_cast<Index>(operand_count_);
   }
 
   // Is `generation` this tape's current one? Checked for every operand recorded.
@@ -253,8 +291,8 @@ class Tape {
   [[noreturn]] NABLA_COLD static void throw_foreign() {
     throw RecordingError(
         "nabla: a variable from another recording was used (its recording was cleared, ended, or "
-        "belongs to another thread); variables can only be combined within the recording that "
-        "created them");
+        "belongs to another thread), or a variable used after std::move; variables can only be "
+        "combined within the recording that created them");
   }
 
   std::uint32_t generation_;

@@ -9,7 +9,9 @@
 //
 // A BasicVar is a value, its index on the thread's active tape (nabla/reverse/tape.hpp) and the
 // tape's generation: 16 bytes for T = double, copied freely. Each operation computes its value
-// and, from nabla/core/rules.hpp, its partial derivatives, and records them as one statement.
+// and, from nabla/core/rules.hpp, its partial derivatives, and records them as one statement,
+// or folds them into its operand's statement when that operand is a temporary (see
+// "recording" below): `s = s + exp(x)` is one statement, not two.
 // BasicVar<Dual<double>> runs forward over reverse: its gradients carry directional second
 // derivatives (Hessian-vector products).
 //
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <ostream>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "nabla/core/rules.hpp"
@@ -52,6 +55,10 @@ struct passive_type<BasicVar<T>> {
 template <class U, class T>
 concept VarOperand = Arithmetic<U> || std::same_as<U, T>;
 
+// A BasicVar<T> argument, however it is passed (A is deduced from a forwarding reference).
+template <class A, class T>
+concept VarArgument = std::same_as<std::remove_cvref_t<A>, BasicVar<T>>;
+
 template <class T>
 class BasicVar {
  public:
@@ -64,12 +71,40 @@ class BasicVar {
   NABLA_HOT BasicVar(const U& value) : value_(static_cast<T>(value)) {
     Tape& tape = reverse::active_tape<T>();
     index_ = tape.record_input();
-    generation_ = tape.generation();
+    tag_ = tag(tape, true);
   }
   template <VarOperand<T> U>
   BasicVar& operator=(const U& value) {
     return *this = BasicVar(value);
   }
+
+  // Copies share the variable; only a variable nobody shares is "sole" (see below), so a copy
+  // clears the mark on both sides, and a move hands it over, leaving the source unusable.
+  NABLA_HOT BasicVar(const BasicVar& other) noexcept
+      : value_(other.value_), index_(other.index_), tag_(other.tag_ & ~kSole) {
+    other.share();
+  }
+  NABLA_HOT BasicVar(BasicVar&& other) noexcept
+      : value_(other.value_), index_(other.index_), tag_(other.tag_) {
+    other.release();
+  }
+  NABLA_HOT BasicVar& operator=(const BasicVar& other) noexcept {
+    value_ = other.value_;
+    index_ = other.index_;
+    tag_ = other.tag_ & ~kSole;
+    other.share();
+    return *this;
+  }
+  NABLA_HOT BasicVar& operator=(BasicVar&& other) noexcept {
+    if (this != &other) {
+      value_ = other.value_;
+      index_ = other.index_;
+      tag_ = other.tag_;
+      other.release();
+    }
+    return *this;
+  }
+  ~BasicVar() = default;
 
   // New inputs with the values of x (any indexable vector), recorded in one step: their
   // indices are consecutive, from the returned vector's front().index().
@@ -81,121 +116,183 @@ class BasicVar {
     std::vector<BasicVar> result;
     result.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      result.push_back(BasicVar(static_cast<T>(x[i]), first + static_cast<reverse::Index>(i),
-                                tape.generation()));
+      result.push_back(
+          BasicVar(static_cast<T>(x[i]), first + static_cast<reverse::Index>(i), tag(tape, false)));
     }
     return result;
   }
 
   const T& value() const { return value_; }
   reverse::Index index() const { return index_; }
-  std::uint32_t generation() const { return generation_; }
+  std::uint32_t generation() const { return tag_ >> 1; }
 
   // Runs the backward sweep from this variable: afterwards v.grad() is ∂this/∂v for every v
   // recorded before it. Each call starts from zero adjoints.
   void backward() const {
     Tape& tape = reverse::active_tape<T>();
-    tape.check(generation_);
+    tape.check(generation());
     tape.backward(index_);
   }
   // ∂y/∂this from the last backward() (of y); 0 if this was recorded after y.
   T grad() const {
     const Tape& tape = reverse::active_tape<T>();
-    tape.check(generation_);
+    tape.check(generation());
     return tape.adjoint(index_);
   }
 
   // --- recording ---------------------------------------------------------------------------------
+  //
+  // Each operation is one statement, except that an operation on a temporary whose statement is
+  // the last on the tape is folded into that statement (Tape::scale_last, append_to_last): in
+  // `sum += exp(x)`, exp(x) and the addition become one statement with partials e^x for x and 1
+  // for sum, and `s += x` in a loop extends one statement. A temporary is a "sole" variable
+  // passed as an rvalue: made by an operation (or a constructor) and neither copied nor shared
+  // since, so no other variable refers to its statement. Folding that must rescale the
+  // statement's partials is done only for statements of at most kFoldLimit partials, so a long
+  // product never rescales a long list.
 
-  // y = f(this) with ∂y/∂this = d.
-  NABLA_HOT static BasicVar unary(const BasicVar& a, const T& value, const T& d) {
+  static constexpr std::size_t kFoldLimit = 1;
+
+  // y = f(a) with ∂y/∂a = d; kUnit: d is 1, so folding need not rescale.
+  template <bool kUnit = false, VarArgument<T> A>
+  NABLA_HOT static BasicVar unary(A&& a, const T& value, const T& d) {
     Tape& tape = reverse::active_tape<T>();
-    tape.check(a.generation_);
-    return BasicVar(value, tape.record(a.index_, d), tape.generation());
+    tape.check(a.generation());
+    if constexpr (is_temporary<A>()) {
+      if (a.sole_and_last(tape) && (kUnit || tape.last_operand_count() <= kFoldLimit)) {
+        if constexpr (!kUnit) tape.scale_last(d);
+        return a.become(value);
+      }
+    }
+    return BasicVar(value, tape.record(a.index_, d), tag(tape, true));
   }
-  // y = f(a, b) with partials da, db.
-  NABLA_HOT static BasicVar binary(const BasicVar& a, const BasicVar& b, const T& value,
-                                   const T& da, const T& db) {
+
+  // y = f(a, b) with partials da, db; kUnitA, kUnitB: that partial is 1.
+  template <bool kUnitA, bool kUnitB, VarArgument<T> A, VarArgument<T> B>
+  NABLA_HOT static BasicVar binary(A&& a, B&& b, const T& value, const T& da, const T& db) {
     Tape& tape = reverse::active_tape<T>();
-    tape.check(a.generation_);
-    tape.check(b.generation_);
-    return BasicVar(value, tape.record(a.index_, da, b.index_, db), tape.generation());
+    tape.check(a.generation());
+    tape.check(b.generation());
+    if (a.index_ == b.index_) {  // f(x, x): one partial
+      return unary<false>(std::forward<A>(a), value, da + db);
+    }
+    if (fold<kUnitB, B>(b, tape, db, a.index_, da)) return b.become(value);
+    if (fold<kUnitA, A>(a, tape, da, b.index_, db)) return a.become(value);
+    return BasicVar(value, tape.record(a.index_, da, b.index_, db), tag(tape, true));
+  }
+
+  // Folds y = f(t, other) into t's statement, when t is a sole temporary at the end of the
+  // tape: t's partials times dt, and dother for `other`. False if it cannot.
+  template <bool kUnit, class A>
+  NABLA_HOT static bool fold(const BasicVar& t, Tape& tape, const T& dt, reverse::Index other,
+                             const T& dother) {
+    if constexpr (!is_temporary<A>()) {
+      return false;
+    } else {
+      if (!t.sole_and_last(tape) || (!kUnit && tape.last_operand_count() > kFoldLimit)) {
+        return false;
+      }
+      tape.reserve_operand();
+      if constexpr (!kUnit) tape.scale_last(dt);
+      tape.append_to_last(other, dother);
+      return true;
+    }
   }
 
   // --- arithmetic -----------------------------------------------------------------------------
 
   BasicVar operator+() const { return *this; }
-  BasicVar operator-() const { return unary(*this, -value_, T(-1)); }
+  template <VarArgument<T> A>
+  NABLA_HOT_FRIEND BasicVar operator-(A&& a) {
+    const T value = -a.value_;
+    return unary(std::forward<A>(a), value, T(-1));
+  }
 
-  friend BasicVar operator+(const BasicVar& a, const BasicVar& b) {
-    return binary(a, b, a.value_ + b.value_, T(1), T(1));
+  template <VarArgument<T> A, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator+(A&& a, B&& b) {
+    const T value = a.value_ + b.value_;
+    return binary<true, true>(std::forward<A>(a), std::forward<B>(b), value, T(1), T(1));
   }
-  friend BasicVar operator-(const BasicVar& a, const BasicVar& b) {
-    return binary(a, b, a.value_ - b.value_, T(1), T(-1));
+  template <VarArgument<T> A, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator-(A&& a, B&& b) {
+    const T value = a.value_ - b.value_;
+    return binary<true, false>(std::forward<A>(a), std::forward<B>(b), value, T(1), T(-1));
   }
-  friend BasicVar operator*(const BasicVar& a, const BasicVar& b) {
-    return binary(a, b, a.value_ * b.value_, b.value_, a.value_);
+  template <VarArgument<T> A, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator*(A&& a, B&& b) {
+    const T value = a.value_ * b.value_, da = b.value_, db = a.value_;
+    return binary<false, false>(std::forward<A>(a), std::forward<B>(b), value, da, db);
   }
   // a / b: ∂/∂a = 1/b, ∂/∂b = -(a/b)/b
-  friend BasicVar operator/(const BasicVar& a, const BasicVar& b) {
+  template <VarArgument<T> A, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator/(A&& a, B&& b) {
     const T inverse = T(1) / b.value_;
     const T quotient = a.value_ * inverse;
-    return binary(a, b, quotient, inverse, -quotient * inverse);
+    return binary<false, false>(std::forward<A>(a), std::forward<B>(b), quotient, inverse,
+                                -quotient * inverse);
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator+(const BasicVar& a, const U& b) {
-    return unary(a, a.value_ + static_cast<T>(b), T(1));
+  template <VarArgument<T> A, VarOperand<T> U>
+  NABLA_HOT_FRIEND BasicVar operator+(A&& a, const U& b) {
+    const T value = a.value_ + static_cast<T>(b);
+    return unary<true>(std::forward<A>(a), value, T(1));
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator+(const U& a, const BasicVar& b) {
-    return unary(b, static_cast<T>(a) + b.value_, T(1));
+  template <VarOperand<T> U, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator+(const U& a, B&& b) {
+    const T value = static_cast<T>(a) + b.value_;
+    return unary<true>(std::forward<B>(b), value, T(1));
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator-(const BasicVar& a, const U& b) {
-    return unary(a, a.value_ - static_cast<T>(b), T(1));
+  template <VarArgument<T> A, VarOperand<T> U>
+  NABLA_HOT_FRIEND BasicVar operator-(A&& a, const U& b) {
+    const T value = a.value_ - static_cast<T>(b);
+    return unary<true>(std::forward<A>(a), value, T(1));
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator-(const U& a, const BasicVar& b) {
-    return unary(b, static_cast<T>(a) - b.value_, T(-1));
+  template <VarOperand<T> U, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator-(const U& a, B&& b) {
+    const T value = static_cast<T>(a) - b.value_;
+    return unary(std::forward<B>(b), value, T(-1));
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator*(const BasicVar& a, const U& b) {
+  template <VarArgument<T> A, VarOperand<T> U>
+  NABLA_HOT_FRIEND BasicVar operator*(A&& a, const U& b) {
     const T s = static_cast<T>(b);
-    return unary(a, a.value_ * s, s);
+    const T value = a.value_ * s;
+    return unary(std::forward<A>(a), value, s);
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator*(const U& a, const BasicVar& b) {
+  template <VarOperand<T> U, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator*(const U& a, B&& b) {
     const T s = static_cast<T>(a);
-    return unary(b, s * b.value_, s);
+    const T value = s * b.value_;
+    return unary(std::forward<B>(b), value, s);
   }
-  template <VarOperand<T> U>
-  friend BasicVar operator/(const BasicVar& a, const U& b) {
+  template <VarArgument<T> A, VarOperand<T> U>
+  NABLA_HOT_FRIEND BasicVar operator/(A&& a, const U& b) {
     const T inverse = T(1) / static_cast<T>(b);
-    return unary(a, a.value_ * inverse, inverse);
+    const T value = a.value_ * inverse;
+    return unary(std::forward<A>(a), value, inverse);
   }
   // c / b: ∂/∂b = -(c/b)/b
-  template <VarOperand<T> U>
-  friend BasicVar operator/(const U& a, const BasicVar& b) {
+  template <VarOperand<T> U, VarArgument<T> B>
+  NABLA_HOT_FRIEND BasicVar operator/(const U& a, B&& b) {
     const T inverse = T(1) / b.value_;
     const T quotient = static_cast<T>(a) * inverse;
-    return unary(b, quotient, -quotient * inverse);
+    return unary(std::forward<B>(b), quotient, -quotient * inverse);
   }
 
+  // x op= b is x = x op b with x's old value used up, so it may be folded into.
   template <class B>
-  BasicVar& operator+=(const B& b) {
-    return *this = *this + b;
+  NABLA_HOT BasicVar& operator+=(B&& b) {
+    return *this = std::move(*this) + std::forward<B>(b);
   }
   template <class B>
-  BasicVar& operator-=(const B& b) {
-    return *this = *this - b;
+  NABLA_HOT BasicVar& operator-=(B&& b) {
+    return *this = std::move(*this) - std::forward<B>(b);
   }
   template <class B>
-  BasicVar& operator*=(const B& b) {
-    return *this = *this * b;
+  NABLA_HOT BasicVar& operator*=(B&& b) {
+    return *this = std::move(*this) * std::forward<B>(b);
   }
   template <class B>
-  BasicVar& operator/=(const B& b) {
-    return *this = *this / b;
+  NABLA_HOT BasicVar& operator/=(B&& b) {
+    return *this = std::move(*this) / std::forward<B>(b);
   }
 
   // --- comparisons: on the value, so branches match the double evaluation --------------------
@@ -212,12 +309,46 @@ class BasicVar {
   }
 
  private:
-  BasicVar(const T& value, reverse::Index index, std::uint32_t generation)
-      : value_(value), index_(index), generation_(generation) {}
+  // tag_ is the generation, shifted left once, and the "sole" bit. Generation 0 marks a
+  // variable moved from (or folded into another), which may no longer be used.
+  static constexpr std::uint32_t kSole = 1;
+  NABLA_HOT static std::uint32_t tag(const Tape& tape, bool sole) {
+    return (tape.generation() << 1) | (sole ? kSole : 0u);
+  }
+
+  NABLA_HOT BasicVar(const T& value, reverse::Index index, std::uint32_t tag)
+      : value_(value), index_(index), tag_(tag) {}
+
+  // An argument of type A&& is a temporary the operation may fold into.
+  template <class A>
+  static constexpr bool is_temporary() {
+    return !std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
+  }
+  NABLA_HOT bool sole_and_last(const Tape& tape) const {
+    return (tag_ & kSole) != 0 && tape.is_last(index_);
+  }
+  // The result of folding into this variable's statement: the same index with a new value.
+  // This variable, a temporary, is used up. (const, like share(), so that it compiles for every
+  // argument form; fold() has ruled out all but temporaries.)
+  NABLA_HOT BasicVar become(const T& value) const {
+    const BasicVar result(value, index_, tag_);
+    tag_ = 0;
+    return result;
+  }
+  // Copied: no longer the only holder of its statement. (Written only when set, so that
+  // copying a shared variable never writes.)
+  NABLA_HOT void share() const {
+    if (tag_ & kSole) tag_ &= ~kSole;
+  }
+  // Moved from: a sole variable hands its statement over and becomes unusable; a shared one
+  // stays as it was.
+  NABLA_HOT void release() {
+    if (tag_ & kSole) tag_ = 0;
+  }
 
   T value_;
   reverse::Index index_;
-  std::uint32_t generation_;
+  mutable std::uint32_t tag_;
 };
 
 static_assert(sizeof(Var) == 16, "a Var is a double, an index and a generation");
@@ -227,24 +358,31 @@ passive_type_t<T> passive_value(const BasicVar<T>& x) {
   return passive_value(x.value());
 }
 
-// f(x) recorded with ∂f/∂x from a rule of nabla/core/rules.hpp.
-template <class Rule, class T>
-BasicVar<T> apply_rule(const Rule& rule, const BasicVar<T>& x) {
+// f(x) recorded with ∂f/∂x from a rule of nabla/core/rules.hpp (folded into x's statement when x
+// is a temporary).
+template <class Rule, class X>
+requires is_var_v<std::remove_cvref_t<X>> std::remove_cvref_t<X> apply_rule(const Rule& rule,
+                                                                            X&& x) {
+  using T = typename std::remove_cvref_t<X>::value_type;
   const T y = rule.value(x.value());
-  return BasicVar<T>::unary(x, y, rule.derivative(x.value(), y));
+  const T d = rule.derivative(x.value(), y);
+  return std::remove_cvref_t<X>::unary(std::forward<X>(x), y, d);
 }
 template <class Rule, class T>
 BasicVar<T> apply_rule(const Rule& rule, const BasicVar<T>& a, const BasicVar<T>& b) {
   const T y = rule.value(a.value(), b.value());
   const auto partials = rule.partials(a.value(), b.value(), y);
-  return BasicVar<T>::binary(a, b, y, partials.first, partials.second);
+  return BasicVar<T>::template binary<false, false>(a, b, y, partials.first, partials.second);
 }
 
-#define NABLA_VAR_UNARY(function, Rule)        \
-  template <class T>                           \
-  BasicVar<T> function(const BasicVar<T>& x) { \
-    return apply_rule(rules::Rule{}, x);       \
+// clang-format off
+#define NABLA_VAR_UNARY(function, Rule)                              \
+  template <class X>                                                 \
+    requires is_var_v<std::remove_cvref_t<X>>                        \
+  NABLA_HOT std::remove_cvref_t<X> function(X&& x) {                 \
+    return apply_rule(rules::Rule{}, std::forward<X>(x));            \
   }
+// clang-format on
 NABLA_UNARY_RULES(NABLA_VAR_UNARY)
 #undef NABLA_VAR_UNARY
 
