@@ -1,0 +1,70 @@
+#include "nabla/symbolic/formula.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "nabla/core/rules.hpp"
+
+namespace nabla::sym {
+namespace {
+
+// The parser's callbacks, building expressions. The parser has already checked each function's
+// name and argument count against the same rules table.
+struct ExprBuilder {
+  using Node = Expr;
+
+  Expr number(double value) { return Expr(value); }
+  Expr constant(std::string_view name) { return sym::constant(name); }
+  Expr variable(std::string_view name) { return sym::variable(name); }
+  Expr negate(const Expr& x) { return -x; }
+  Expr binary(char op, const Expr& a, const Expr& b) {
+    switch (op) {
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
+      case '/':
+        return a / b;
+      default:
+        return pow(a, b);
+    }
+  }
+  Expr call(std::string_view function, const std::vector<Expr>& arguments) {
+    using Unary = Expr (*)(const Expr&);
+    using Binary = Expr (*)(const Expr&, const Expr&);
+#define NABLA_FORMULA_UNARY(name, Rule) {#name, [](const Expr& x) { return name(x); }},
+    static const std::unordered_map<std::string_view, Unary> unary{
+        NABLA_UNARY_RULES(NABLA_FORMULA_UNARY)};
+#undef NABLA_FORMULA_UNARY
+    static const std::unordered_map<std::string_view, Binary> binary{
+        {"pow", [](const Expr& a, const Expr& b) { return pow(a, b); }},
+        {"atan2", [](const Expr& a, const Expr& b) { return atan2(a, b); }},
+        {"hypot", [](const Expr& a, const Expr& b) { return hypot(a, b); }},
+        {"min", [](const Expr& a, const Expr& b) { return min(a, b); }},
+        {"max", [](const Expr& a, const Expr& b) { return max(a, b); }}};
+    if (arguments.size() == 1) {
+      if (const auto found = unary.find(function); found != unary.end()) {
+        return found->second(arguments[0]);
+      }
+    } else if (arguments.size() == 2) {
+      if (const auto found = binary.find(function); found != binary.end()) {
+        return found->second(arguments[0], arguments[1]);
+      }
+    }
+    // Unreachable: the parser refuses unknown functions and wrong counts with a position.
+    throw std::logic_error("nabla: no expression for function '" + std::string(function) + "'");
+  }
+};
+
+}  // namespace
+
+Expr parse(std::string_view formula) {
+  ExprBuilder builder;
+  return parse_formula(formula, builder);
+}
+
+}  // namespace nabla::sym

@@ -1,0 +1,274 @@
+// Symbolic derivatives: the seed's numbers, every rule against forward mode, no swell, sparsity.
+#include "nabla/symbolic/diff.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "functions.hpp"
+#include "nabla/forward/dual.hpp"
+#include "nabla/symbolic/evaluate.hpp"
+
+namespace {
+
+using nabla::Dual;
+using nabla::sym::Expr;
+using nabla::sym::variable;
+
+double value_at(const Expr& e, const std::vector<Expr>& vars, std::vector<double> point) {
+  return nabla::sym::evaluate<double>(e, vars, point);
+}
+
+void expect_relative(double actual, double expected, double tolerance, const std::string& what) {
+  EXPECT_LE(std::abs(actual - expected), tolerance * std::max(1.0, std::abs(expected)))
+      << what << ": " << actual << " vs " << expected;
+}
+
+// --- seed 004 ------------------------------------------------------------------------------
+
+TEST(SymbolicDiff, SeedGradientIsTwentyFourAndTen) {
+  const Expr x = variable("x"), y = variable("y");
+  const Expr f = nabla::testing::seed_f(x, y);
+  EXPECT_EQ(value_at(f, {x, y}, {3, 4}), 42);
+  const auto g = nabla::sym::gradient(f, {x, y});
+  EXPECT_EQ(nabla::sym::to_string(g[0]), "2*x*y");
+  EXPECT_EQ(nabla::sym::to_string(g[1]), "x^2 + 1");
+  EXPECT_EQ(value_at(g[0], {x, y}, {3, 4}), 24);
+  EXPECT_EQ(value_at(g[1], {x, y}, {3, 4}), 10);
+  EXPECT_TRUE(nabla::sym::diff(f, x).same(g[0]));
+}
+
+TEST(SymbolicDiff, SeedHessianIsEightSixSixZero) {
+  const Expr x = variable("x"), y = variable("y");
+  const Expr f = nabla::testing::seed_f(x, y);
+  const auto h = nabla::sym::hessian(f, {x, y});
+  const double expected[2][2] = {{8, 6}, {6, 0}};
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) EXPECT_EQ(value_at(h[i][j], {x, y}, {3, 4}), expected[i][j]);
+  }
+  // Differentiating twice, as the seed's Const/Var/Add/Mul classes do.
+  const Expr dfdx = nabla::sym::diff(f, x), dfdy = nabla::sym::diff(f, y);
+  EXPECT_EQ(value_at(nabla::sym::diff(dfdx, x), {x, y}, {3, 4}), 8);
+  EXPECT_EQ(value_at(nabla::sym::diff(dfdx, y), {x, y}, {3, 4}), 6);
+  EXPECT_EQ(value_at(nabla::sym::diff(dfdy, x), {x, y}, {3, 4}), 6);
+  EXPECT_TRUE(nabla::sym::diff(dfdy, y).same(Expr(0)));
+  EXPECT_TRUE(nabla::sym::diff(f, x, 2).same(2 * y));
+  EXPECT_TRUE(nabla::sym::diff(f, x, 3).same(Expr(0)));
+  EXPECT_TRUE(nabla::sym::diff(f, x, 0).same(f));
+}
+
+// --- every rule against forward mode -------------------------------------------------------
+
+struct RuleCase {
+  std::string name;
+  std::function<Expr(Expr)> on_expr;
+  std::function<Dual<double>(Dual<double>)> on_dual;
+  std::function<Dual<Dual<double>>(Dual<Dual<double>>)> on_dual2;
+  double low, high;  // an interval inside the function's domain
+};
+
+// The interval each function is sampled on: inside its domain, away from kinks and poles.
+std::pair<double, double> domain_of(const std::string& name) {
+  if (name == "log" || name == "log2" || name == "log10" || name == "sqrt" || name == "cbrt")
+    return {0.1, 5};
+  if (name == "log1p") return {-0.9, 5};
+  if (name == "asin" || name == "acos" || name == "atanh") return {-0.9, 0.9};
+  if (name == "acosh") return {1.1, 5};
+  if (name == "tan") return {-1.4, 1.4};
+  if (name == "tgamma" || name == "lgamma") return {0.2, 6};
+  if (name == "exp" || name == "exp2" || name == "expm1" || name == "sinh" || name == "cosh")
+    return {-4, 4};
+  return {-3, 3};
+}
+
+std::vector<RuleCase> rule_cases() {
+  std::vector<RuleCase> cases;
+#define NABLA_RULE_CASE(function, Rule)                                             \
+  {                                                                                 \
+    const auto [low, high] = domain_of(#function);                                  \
+    cases.push_back({#function, [](Expr x) { return function(x); },                 \
+                     [](Dual<double> x) { return function(x); },                    \
+                     [](Dual<Dual<double>> x) { return function(x); }, low, high}); \
+  }
+  NABLA_UNARY_RULES(NABLA_RULE_CASE)
+#undef NABLA_RULE_CASE
+  return cases;
+}
+
+TEST(SymbolicDiff, EveryUnaryRuleMatchesForwardModeAtRandomPoints) {
+  const Expr x = variable("x");
+  std::mt19937 generator(4);
+  const auto cases = rule_cases();
+  EXPECT_EQ(cases.size(), 31u);
+  for (const RuleCase& c : cases) {
+    const Expr f = c.on_expr(x);
+    const Expr d = nabla::sym::diff(f, x);
+    std::uniform_real_distribution<double> point(c.low, c.high);
+    for (int k = 0; k < 20; ++k) {
+      const double at = point(generator);
+      const Dual<double> dual = c.on_dual(Dual<double>::variable(at));
+      expect_relative(value_at(f, {x}, {at}), dual.value(), 1e-14, c.name + " value");
+      expect_relative(value_at(d, {x}, {at}), dual.tangent(), 1e-12, c.name + "'");
+    }
+  }
+}
+
+TEST(SymbolicDiff, EverySecondDerivativeMatchesNestedDuals) {
+  const Expr x = variable("x");
+  std::mt19937 generator(5);
+  for (const RuleCase& c : rule_cases()) {
+    const Expr d2 = nabla::sym::diff(c.on_expr(x), x, 2);
+    std::uniform_real_distribution<double> point(c.low, c.high);
+    for (int k = 0; k < 10; ++k) {
+      const double at = point(generator);
+      const Dual<Dual<double>> seed(Dual<double>(at, 1.0), Dual<double>(1.0, 0.0));
+      const double expected = c.on_dual2(seed).tangent().tangent();
+      expect_relative(value_at(d2, {x}, {at}), expected, 1e-10, c.name + "''");
+    }
+  }
+}
+
+TEST(SymbolicDiff, BinaryRulesMatchForwardMode) {
+  const Expr a = variable("a"), b = variable("b");
+  using D = Dual<double, 2>;
+  auto check = [&](const std::string& name, auto f) {
+    const Expr e = f(a, b);
+    const auto g = nabla::sym::gradient(e, {a, b});
+    for (const auto& [va, vb] : {std::pair{1.3, 0.7}, {2.5, -1.1}, {0.4, 3.0}}) {
+      const D r = f(D::variable(va, 0), D::variable(vb, 1));
+      expect_relative(value_at(e, {a, b}, {va, vb}), r.value(), 1e-14, name);
+      expect_relative(value_at(g[0], {a, b}, {va, vb}), r.tangent(0), 1e-12, name + " d/da");
+      expect_relative(value_at(g[1], {a, b}, {va, vb}), r.tangent(1), 1e-12, name + " d/db");
+    }
+  };
+  check("pow", [](auto p, auto q) { return pow(p, q); });
+  check("pow constant exponent", [](auto p, auto q) { return pow(p, 3.5) + q; });
+  check("pow constant base", [](auto p, auto q) { return pow(2.0, p) * q; });
+  check("atan2", [](auto p, auto q) { return atan2(p, q); });
+  check("hypot", [](auto p, auto q) { return hypot(p, q); });
+  check("min", [](auto p, auto q) { return min(p, q) * p; });
+  check("max", [](auto p, auto q) { return max(p, q) * q; });
+  check("quotient", [](auto p, auto q) { return (p - q) / (p * p + q); });
+  check("polygamma", [](auto p, auto q) { return polygamma(1, p * p + 1.0) * q; });
+}
+
+// --- no expression swell -------------------------------------------------------------------
+
+std::size_t product_derivative_size(int n) {
+  const Expr x = variable("x");
+  Expr p = 1;
+  for (int k = 1; k <= n; ++k) p *= x + k;
+  return nabla::sym::node_count(nabla::sym::diff(p, x));
+}
+
+TEST(SymbolicDiff, DerivativeOfAProductOfTwoHundredFactorsHasLinearSize) {
+  const std::size_t n200 = product_derivative_size(200), n400 = product_derivative_size(400);
+  EXPECT_LT(n200, 10u * 200u);
+  EXPECT_LT(n400, 10u * 400u);
+  EXPECT_LT(n400, 2 * n200 + 50);  // doubling n doubles the size: linear, not quadratic
+  // and the derivative is right: d/dx prod (x + k) at x = 0 is prod(k) * sum(1/k)
+  const Expr x = variable("x");
+  Expr p = 1;
+  double product = 1, harmonic = 0;
+  for (int k = 1; k <= 20; ++k) {
+    p *= x + k;
+    product *= k;
+    harmonic += 1.0 / k;
+  }
+  expect_relative(value_at(nabla::sym::diff(p, x), {x}, {0}), product * harmonic, 1e-12,
+                  "product rule");
+}
+
+TEST(SymbolicDiff, DerivativeOfTwoHundredNestedSinesHasLinearSize) {
+  const Expr x = variable("x");
+  auto size_for = [&](int n) {
+    Expr e = x;
+    for (int k = 0; k < n; ++k) e = sin(e);
+    return nabla::sym::node_count(nabla::sym::diff(e, x));
+  };
+  const std::size_t n200 = size_for(200), n400 = size_for(400);
+  EXPECT_LT(n200, 5u * 200u);
+  EXPECT_LT(n400, 2 * n200 + 50);
+  Expr e = x;
+  Dual<double> d = Dual<double>::variable(0.7);
+  for (int k = 0; k < 200; ++k) {
+    e = sin(e);
+    d = sin(d);
+  }
+  expect_relative(value_at(nabla::sym::diff(e, x), {x}, {0.7}), d.tangent(), 1e-12, "chain rule");
+}
+
+// --- gradients, Jacobians and sparse Hessians ----------------------------------------------
+
+TEST(SymbolicDiff, JacobianMatchesForwardMode) {
+  const Expr x = variable("x"), y = variable("y");
+  const auto j = nabla::sym::jacobian({x * y + sin(x), exp(y) / x, Expr(3)}, {x, y});
+  ASSERT_EQ(j.size(), 3u);
+  using D = Dual<double, 2>;
+  const D dx = D::variable(1.5, 0), dy = D::variable(-0.5, 1);
+  const D outputs[] = {dx * dy + sin(dx), exp(dy) / dx};
+  for (int i = 0; i < 2; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      expect_relative(value_at(j[i][k], {x, y}, {1.5, -0.5}), outputs[i].tangent(k), 1e-14, "J");
+    }
+  }
+  EXPECT_TRUE(j[2][0].same(Expr(0)));
+  const auto sparse = nabla::sym::sparse_jacobian({x * y + sin(x), exp(y) / x, Expr(3)}, {x, y});
+  EXPECT_EQ(sparse.size(), 4u);  // the constant row has no entries
+}
+
+TEST(SymbolicDiff, DifferentiatingByANonVariableIsAnError) {
+  const Expr x = variable("x");
+  EXPECT_THROW(nabla::sym::diff(x * x, x + 1), std::invalid_argument);
+  EXPECT_THROW(nabla::sym::diff(x * x, x, -1), std::invalid_argument);
+}
+
+TEST(SymbolicDiff, SparseHessianOfTenThousandSquaresIsFastAndDiagonal) {
+  constexpr std::size_t n = 10000;
+  std::vector<Expr> x;
+  for (std::size_t i = 0; i < n; ++i)
+    x.push_back(variable(std::string("x").append(std::to_string(i))));
+  const auto start = std::chrono::steady_clock::now();
+  Expr f = 0;
+  for (const Expr& xi : x) f += xi * xi;
+  const auto g = nabla::sym::gradient(f, x);
+  const auto h = nabla::sym::sparse_hessian(f, x);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 5.0);
+  ASSERT_EQ(h.size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_TRUE(g[i].same(2 * x[i]));
+    EXPECT_EQ(h[i].row, i);
+    EXPECT_EQ(h[i].column, i);
+    EXPECT_TRUE(h[i].value.same(Expr(2)));
+  }
+}
+
+TEST(SymbolicDiff, SparseHessianOfTenThousandVariableRosenbrockIsBanded) {
+  constexpr std::size_t n = 10000;
+  std::vector<Expr> x;
+  for (std::size_t i = 0; i < n; ++i)
+    x.push_back(variable(std::string("x").append(std::to_string(i))));
+  const Expr f = nabla::testing::rosenbrock<Expr>(x);
+  const auto h = nabla::sym::sparse_hessian(f, x);
+  EXPECT_EQ(h.size(), 3 * n - 2);
+  // check against the analytic Hessian on a small problem
+  std::vector<Expr> small(x.begin(), x.begin() + 6);
+  const Expr fs = nabla::testing::rosenbrock<Expr>(small);
+  const std::vector<double> at = {0.3, -1.2, 0.8, 1.1, -0.4, 2.0};
+  const auto expected = nabla::testing::rosenbrock_hessian(at);
+  const auto entries = nabla::sym::sparse_hessian(fs, small);
+  for (const auto& e : entries) {
+    expect_relative(value_at(e.value, small, at),
+                    expected(static_cast<long>(e.row), static_cast<long>(e.column)), 1e-13, "H");
+  }
+  EXPECT_EQ(entries.size(), 3u * 6u - 2u);
+}
+
+}  // namespace
