@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "nabla/forward/drivers.hpp"
 #include "nabla/numeric/finite_difference.hpp"
 #include "nabla/reverse/drivers.hpp"
+#include "nabla/symbolic/diff.hpp"
+#include "nabla/symbolic/evaluate.hpp"
+#include "nabla/symbolic/expr.hpp"
 
 namespace nabla::cli {
 namespace {
@@ -122,15 +126,48 @@ Row reverse_var() {
           reverse::hessian<2>(f, kPoint),         1e-12};
 }
 
+// f traced on sym::Expr: its derivatives as expressions, evaluated at the point.
+struct Symbolic {
+  sym::Expr x = sym::variable("x"), y = sym::variable("y");
+  sym::Expr f_xy = f(x, y);
+  std::vector<sym::Expr> variables{x, y};
+  std::vector<sym::Expr> gradient = sym::gradient(f_xy, variables);
+  std::vector<std::vector<sym::Expr>> hessian = sym::hessian(f_xy, variables);
+
+  double at(const sym::Expr& e) const {
+    return sym::evaluate<double>(e, variables, std::span<const double>(kPoint));
+  }
+  Row row() const {
+    Eigen::MatrixXd H(2, 2);
+    for (Eigen::Index i = 0; i < 2; ++i) {
+      for (Eigen::Index j = 0; j < 2; ++j) {
+        H(i, j) = at(hessian[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+      }
+    }
+    return {"symbolic, f traced on sym::Expr",  "sym::Expr", at(f_xy),
+            {at(gradient[0]), at(gradient[1])}, H,           1e-12};
+  }
+  void print(std::ostream& out) const {
+    out << "\nsymbolic derivatives of f = " << sym::to_string(f_xy) << ":\n"
+        << "  df/dx    = " << sym::to_string(gradient[0]) << '\n'
+        << "  df/dy    = " << sym::to_string(gradient[1]) << '\n'
+        << "  d2f/dx2  = " << sym::to_string(hessian[0][0]) << '\n'
+        << "  d2f/dxdy = " << sym::to_string(hessian[0][1]) << '\n'
+        << "  d2f/dy2  = " << sym::to_string(hessian[1][1]) << '\n';
+  }
+};
+
 }  // namespace
 
 bool run_tour(std::ostream& out) {
+  const Symbolic symbolic;
   const std::vector<Row> rows{seed_forward_differences(),
                               central_differences(),
                               richardson(),
                               forward_dual(),
                               taylor(),
-                              reverse_var()};
+                              reverse_var(),
+                              symbolic.row()};
   out << "nabla tour: seed 004's f(x, y) = x*x*y + y + 2 at (x, y) = (3, 4), in every mode\n"
       << "exact: value 42, gradient (24, 10), Hessian [[8, 6], [6, 0]]\n\n";
   char line[512];
@@ -148,6 +185,7 @@ bool run_tour(std::ostream& out) {
                   within ? "" : "  <-- above tolerance");
     out << line;
   }
+  symbolic.print(out);
   return all_within;
 }
 
