@@ -91,6 +91,7 @@ std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
 Expr make(Kind kind, std::int32_t code, double number, std::string_view name, const Expr* a,
           const Expr* b) {
   if (number == 0) number = 0;  // -0 and +0 are one node
+  if (std::isnan(number)) number = std::numeric_limits<double>::quiet_NaN();  // and every nan
   std::size_t h = combine(static_cast<std::size_t>(kind), static_cast<std::size_t>(code));
   h = combine(h, bits(number));
   h = combine(h, std::hash<std::string_view>{}(name));
@@ -197,11 +198,11 @@ Expr make_add(const Expr& a, const Expr& b);
 Expr make_mul(const Expr& a, const Expr& b);
 Expr make_pow(const Expr& a, const Expr& b);
 
-// Appends to a sum without a trailing constant; term is not a number.
+// Appends a term to a sum that has lost one of its terms (or changed one): through make_add, so
+// that a term now within reach of a like term merges with it, and the sum is what building it
+// anew from its terms gives.
 Expr append_term(const std::optional<Expr>& sum, const Expr& term) {
-  if (!sum) return term;
-  if (term.kind() == Kind::add || sum->is_number()) return make_add(*sum, term);
-  return raw(Kind::add, *sum, term);
+  return sum ? make_add(*sum, term) : term;
 }
 
 // body + t, combining t with a like term among the last kSearch terms of body.
@@ -279,17 +280,20 @@ bool is_plain_product(const Expr& e) {
   return !e.is_number() && !(e.kind() == Kind::multiply && e.operand(0).is_number());
 }
 
+// A product p that is itself the base of f: p * p^k is p^(k+1), whichever grouping built it.
+bool is_power_of(const Expr& f, const Expr& p) {
+  return p.kind() == Kind::multiply && split_power(f).first.same(p);
+}
+
+// As append_term, for the factors of a product.
 Expr append_factor(const std::optional<Expr>& product, const Expr& f) {
-  if (!product) return f;
-  if (!is_plain_product(*product) || !is_plain_product(f) || f.kind() == Kind::multiply) {
-    return make_mul(*product, f);
-  }
-  return raw(Kind::multiply, *product, f);
+  return product ? make_mul(*product, f) : f;
 }
 
 // p * f for plain p and a plain factor f (not a product), combining like factors.
 Expr multiply_factor(const Expr& p, const Expr& f) {
   const auto [base, exponent] = split_power(f);
+  if (is_power_of(f, p)) return make_pow(p, make_add(Expr(1.0), exponent));
   std::vector<Expr> tail;
   Expr cur = p;
   for (int k = 0; k < kSearch; ++k) {

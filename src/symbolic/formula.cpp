@@ -1,5 +1,7 @@
 #include "nabla/symbolic/formula.hpp"
 
+#include <cmath>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -9,6 +11,17 @@
 
 namespace nabla::sym {
 namespace {
+
+// The order n of polygamma(n, x): a whole number (bounded, so that it fits an int). The error
+// is the builder's, not a ParseError: it has no position.
+int order(const Expr& n) {
+  const double v = n.number();  // nan unless n is a number
+  if (!n.is_number() || !(v >= 0 && v <= 1000) || v != std::trunc(v)) {
+    const std::string what = "nabla: the order of polygamma(n, x) is a whole number from 0 to 1000";
+    throw std::invalid_argument(what + ", not " + to_string(n));
+  }
+  return static_cast<int>(v);
+}
 
 // The parser's callbacks, building expressions. The parser has already checked each function's
 // name and argument count against the same rules table.
@@ -38,14 +51,17 @@ struct ExprBuilder {
     using Binary = Expr (*)(const Expr&, const Expr&);
 #define NABLA_FORMULA_UNARY(name, Rule) {#name, [](const Expr& x) { return name(x); }},
     static const std::unordered_map<std::string_view, Unary> unary{
-        NABLA_UNARY_RULES(NABLA_FORMULA_UNARY)};
+        NABLA_UNARY_RULES(NABLA_FORMULA_UNARY){"sign", [](const Expr& x) { return sign(x); }}};
 #undef NABLA_FORMULA_UNARY
     static const std::unordered_map<std::string_view, Binary> binary{
         {"pow", [](const Expr& a, const Expr& b) { return pow(a, b); }},
         {"atan2", [](const Expr& a, const Expr& b) { return atan2(a, b); }},
         {"hypot", [](const Expr& a, const Expr& b) { return hypot(a, b); }},
         {"min", [](const Expr& a, const Expr& b) { return min(a, b); }},
-        {"max", [](const Expr& a, const Expr& b) { return max(a, b); }}};
+        {"max", [](const Expr& a, const Expr& b) { return max(a, b); }},
+        {"fmin", [](const Expr& a, const Expr& b) { return fmin(a, b); }},
+        {"fmax", [](const Expr& a, const Expr& b) { return fmax(a, b); }},
+        {"polygamma", [](const Expr& n, const Expr& x) { return polygamma(order(n), x); }}};
     if (arguments.size() == 1) {
       if (const auto found = unary.find(function); found != unary.end()) {
         return found->second(arguments[0]);

@@ -6,7 +6,10 @@
 // A node whose precedence is below what its position demands is wrapped in parentheses; that
 // is the only source of parentheses, so there are as few as the meaning allows:
 //   sums           later terms with a negative coefficient print as `a - b`;
-//   products       factors x^-k go to a denominator: `2*x/y`, `x/(y*z)`, `1/x^2`;
+//   products       factors in chain order, x^-k as `/x^k`: `2*x/y`, `x/y/z`, `1/x^2`, `1/y*x`,
+//                  and x*(y*z)^-1 as `x/(y*z)`, so that parsing rebuilds the same chain (LaTeX
+//                  gathers the denominators in one \frac);
+//   numbers        inf, -inf and nan as `1/0`, `-1/0`, `0/0` (they fold back when parsed);
 //   powers         `^` is right-associative: x^y^z is x^(y^z), (x^y)^z keeps its parentheses;
 //   negation       binds looser than ^, so -1*x^2 prints `-x^2` and (-x)^y keeps its parentheses.
 #include <charconv>
@@ -85,6 +88,7 @@ class Printer {
   static int precedence(const Expr& e, bool negated) {
     switch (e.kind()) {
       case Kind::number:
+        if (!std::isfinite(e.number())) return kProduct;  // printed 1/0, -1/0, 0/0
         return (negated ? -e.number() : e.number()) < 0 ? kNegation : kAtom;
       case Kind::add:
         return kSum;
@@ -169,6 +173,10 @@ class Printer {
 
   std::string number_text(double v) const {
     if (latex_ && std::isinf(v)) return v < 0 ? "-\\infty" : "\\infty";
+    // The language has no inf or nan literal: the divisions that fold to them read back as
+    // the same number node.
+    if (!latex_ && std::isnan(v)) return "0/0";
+    if (!latex_ && std::isinf(v)) return v < 0 ? "-1/0" : "1/0";
     return format_number(v);
   }
 
@@ -208,6 +216,7 @@ class Printer {
     if (negated) c = -c;
     if (c < 0) p.push_back(text("-"));
     c = std::abs(c);
+    if (!latex_) return infix_product(p, c, rest);
     Pieces numerator, denominator;
     if (c != 1) numerator.push_back(text(number_text(c)));
     const std::vector<Expr> factors =
@@ -248,6 +257,45 @@ class Printer {
       if (denominator_count > 1) p.push_back(text("("));
       for (auto& t : denominator) p.push_back(std::move(t));
       if (denominator_count > 1) p.push_back(text(")"));
+    }
+  }
+
+  // Infix: the factors in the order of the chain, each x^-k as `/x^k`, so that the left-to-right
+  // reading of `*` and `/` rebuilds the same chain: x*y^-1*z^-1 is `x/y/z`, x*(y*z)^-1 is
+  // `x/(y*z)`, y^-1*x is `1/y*x`.
+  void infix_product(Pieces& p, double c, const Expr& rest) {
+    bool first = true;
+    if (c != 1) {
+      p.push_back(text(number_text(c)));
+      first = false;
+    }
+    const std::vector<Expr> factors =
+        rest.kind() == Kind::multiply ? chain(rest) : std::vector<Expr>{rest};
+    for (const Expr& f : factors) {
+      if (f.kind() == Kind::power && is_negative_number(f.operand(1))) {
+        const Expr base = f.operand(0);
+        const double k = -f.operand(1).number();
+        // sqrt(x)^2 reads back as x, so sqrt(x)^-2 keeps its negative exponent.
+        const bool reads_back =
+            !(k == 2 && base.kind() == Kind::function && base.function() == Function::sqrt);
+        if (reads_back) {
+          p.push_back(text(first ? "1/" : "/"));
+          if (k == 1) {
+            p.push_back(node(base, kPower));
+          } else {
+            const std::string exponent = number_text(k);
+            power(p, base, text(std::isfinite(k) ? exponent : "(" + exponent + ")"));
+          }
+        } else {
+          if (!first) p.push_back(text("*"));
+          power(p, base, text(number_text(-k)));
+        }
+        first = false;
+        continue;
+      }
+      if (!first) p.push_back(text("*"));
+      p.push_back(node(f, kNegation + 1));
+      first = false;
     }
   }
 

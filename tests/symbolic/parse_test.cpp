@@ -65,6 +65,11 @@ struct Evaluator {
     if (function == "hypot") return std::hypot(arguments.at(0), arguments.at(1));
     if (function == "min") return std::min(arguments.at(0), arguments.at(1));
     if (function == "max") return std::max(arguments.at(0), arguments.at(1));
+    if (function == "fmin") return std::fmin(arguments.at(0), arguments.at(1));
+    if (function == "fmax") return std::fmax(arguments.at(0), arguments.at(1));
+    if (function == "sign") return nabla::rules::sign(arguments.at(0));
+    if (function == "polygamma")
+      return nabla::polygamma(static_cast<int>(arguments.at(0)), arguments.at(1));
     throw std::logic_error("unknown function " + std::string(function));
   }
 };
@@ -197,20 +202,40 @@ TEST(ParseFunctions, EveryUnaryRuleIsCallable) {
   {                                        \
 #f, [](double v) { return std::f(v); } \
   }
-  const std::map<std::string, double (*)(double), std::less<>> cmath = {
-      NABLA_TEST_CMATH(exp),   NABLA_TEST_CMATH(exp2),   NABLA_TEST_CMATH(expm1),
-      NABLA_TEST_CMATH(log),   NABLA_TEST_CMATH(log2),   NABLA_TEST_CMATH(log10),
-      NABLA_TEST_CMATH(log1p), NABLA_TEST_CMATH(sqrt),   NABLA_TEST_CMATH(cbrt),
-      NABLA_TEST_CMATH(sin),   NABLA_TEST_CMATH(cos),    NABLA_TEST_CMATH(tan),
-      NABLA_TEST_CMATH(asin),  NABLA_TEST_CMATH(acos),   NABLA_TEST_CMATH(atan),
-      NABLA_TEST_CMATH(sinh),  NABLA_TEST_CMATH(cosh),   NABLA_TEST_CMATH(tanh),
-      NABLA_TEST_CMATH(asinh), NABLA_TEST_CMATH(acosh),  NABLA_TEST_CMATH(atanh),
-      NABLA_TEST_CMATH(abs),   NABLA_TEST_CMATH(fabs),   NABLA_TEST_CMATH(erf),
-      NABLA_TEST_CMATH(erfc),  NABLA_TEST_CMATH(tgamma), NABLA_TEST_CMATH(lgamma),
-      NABLA_TEST_CMATH(floor), NABLA_TEST_CMATH(ceil),   NABLA_TEST_CMATH(round),
-      NABLA_TEST_CMATH(trunc)};
+  const std::map<std::string, double (*)(double), std::less<>> cmath = {NABLA_TEST_CMATH(exp),
+                                                                        NABLA_TEST_CMATH(exp2),
+                                                                        NABLA_TEST_CMATH(expm1),
+                                                                        NABLA_TEST_CMATH(log),
+                                                                        NABLA_TEST_CMATH(log2),
+                                                                        NABLA_TEST_CMATH(log10),
+                                                                        NABLA_TEST_CMATH(log1p),
+                                                                        NABLA_TEST_CMATH(sqrt),
+                                                                        NABLA_TEST_CMATH(cbrt),
+                                                                        NABLA_TEST_CMATH(sin),
+                                                                        NABLA_TEST_CMATH(cos),
+                                                                        NABLA_TEST_CMATH(tan),
+                                                                        NABLA_TEST_CMATH(asin),
+                                                                        NABLA_TEST_CMATH(acos),
+                                                                        NABLA_TEST_CMATH(atan),
+                                                                        NABLA_TEST_CMATH(sinh),
+                                                                        NABLA_TEST_CMATH(cosh),
+                                                                        NABLA_TEST_CMATH(tanh),
+                                                                        NABLA_TEST_CMATH(asinh),
+                                                                        NABLA_TEST_CMATH(acosh),
+                                                                        NABLA_TEST_CMATH(atanh),
+                                                                        NABLA_TEST_CMATH(abs),
+                                                                        NABLA_TEST_CMATH(fabs),
+                                                                        NABLA_TEST_CMATH(erf),
+                                                                        NABLA_TEST_CMATH(erfc),
+                                                                        NABLA_TEST_CMATH(tgamma),
+                                                                        NABLA_TEST_CMATH(lgamma),
+                                                                        NABLA_TEST_CMATH(floor),
+                                                                        NABLA_TEST_CMATH(ceil),
+                                                                        NABLA_TEST_CMATH(round),
+                                                                        NABLA_TEST_CMATH(trunc),
+                                                                        {"sign", [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; }}};
 #undef NABLA_TEST_CMATH
-  EXPECT_EQ(nabla::sym::unary_function_names.size(), 31u);
+  EXPECT_EQ(nabla::sym::unary_function_names.size(), 32u);  // the rules' 31, and sign
   for (std::string_view name : nabla::sym::unary_function_names) {
     SCOPED_TRACE(std::string(name));
     const auto function = cmath.find(name);
@@ -243,9 +268,12 @@ TEST(ParseFunctions, TwoArgumentFunctions) {
   EXPECT_EQ(evaluate("max(x, -y)"), 3);
   EXPECT_EQ(print("atan2(y, x + 1)"), "atan2(y, (x + 1))");
   EXPECT_EQ(print("pow(sin(x), 2)"), "pow(sin(x), 2)");
-  for (std::string_view name : {"pow", "atan2", "hypot", "min", "max"})
+  EXPECT_EQ(evaluate("fmin(x, y)"), 3);
+  EXPECT_EQ(evaluate("fmax(x, -y)"), 3);
+  EXPECT_EQ(evaluate("polygamma(0, 1)"), nabla::polygamma(0, 1.0));
+  for (std::string_view name : {"pow", "atan2", "hypot", "min", "max", "fmin", "fmax", "polygamma"})
     EXPECT_EQ(nabla::sym::function_arity(name), 2u) << name;
-  EXPECT_EQ(nabla::sym::binary_function_names.size(), 5u);
+  EXPECT_EQ(nabla::sym::binary_function_names.size(), 8u);
   EXPECT_FALSE(nabla::sym::is_function_name("x"));
   EXPECT_FALSE(nabla::sym::is_function_name("pi"));
   EXPECT_FALSE(nabla::sym::is_function_name("Sin"));

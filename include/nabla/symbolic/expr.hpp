@@ -25,8 +25,11 @@
 // and the rules applied:
 //   constants fold: 2 + 3 → 5, sin(0) → 0, any function of a plain number is computed;
 //   neutral and absorbing elements: x + 0, x * 1, x^1 → x; x^0 → 1, 1^x → 1, 0 * x → 0;
-//   like terms: 2x + 3x → 5x, x - x → 0;  like factors: x * x → x^2, x^2 * x^-1 → x, x/x → 1
-//     (searched among the last 16 terms or factors of a chain, so building stays O(1) per step);
+//   like terms: 2x + 3x → 5x, x - x → 0;  like factors: x * x → x^2, x^2 * x^-1 → x, x/x → 1,
+//     and a product times a power of itself, (x y) * (x y)^-2 → (x y)^-1
+//     (searched among the last 16 terms or factors of a chain, so building stays O(1) per step;
+//     when a term or factor cancels, the ones after it are added again and may now meet a like
+//     one that was out of reach);
 //   powers of powers: (x^a)^n → x^(a n) for integer n; (c x)^n → c^n x^n for integer n;
 //   function identities: log(exp(x)) → x, exp(log(x)) → x, sqrt(x^2) → |x|, |−x| → |x|,
 //     sin(−x) → −sin(x), cos(−x) → cos(x), f(f⁻¹(x)) → x for the inverse pairs below.
@@ -39,6 +42,17 @@
 // rules always valid for real x (log(exp x), asinh(sinh x), tan(atan x), ...) are exact.
 // What the simplifier does not do: reorder commuting operands (x*y and y*x are distinct nodes),
 // expand products of sums, or find like terms more than 16 positions apart.
+//
+// Canonical nodes. Every stored node is what the constructors make of its own operands (a fixed
+// point), however the expression was grouped: x*(y*z) and (x*y)*z are one node, and sums and
+// products are what adding their terms (multiplying their factors) one by one, left to right,
+// gives. Hence printing round-trips: parse(to_string(e)) (nabla/symbolic/formula.hpp) rebuilds
+// the same node, as the printer writes exactly the tree: factors in chain order (`x/y/z` is
+// x*y^-1*z^-1, `x/(y*z)` is x*(y*z)^-1, `1/y*x` is y^-1*x), and parentheses where the engine
+// keeps a chain nested (two chains longer than 16 joined: `a + ... + (b + ...)`). The language
+// has no inf or nan literal, so the non-finite numbers print as the divisions that fold back to
+// them: inf as `1/0`, -inf as `-1/0`, nan as `0/0` (all nans, whatever their sign or payload,
+// are one node).
 //
 // Comparisons: `==` and `!=` are structural (same node). `<`, `>`, ... compare plain numbers and
 // the named constants; on anything symbolic they throw std::domain_error, because a branch on a
@@ -146,6 +160,10 @@ Expr atan2(const Expr& a, const Expr& b);
 Expr hypot(const Expr& a, const Expr& b);
 Expr min(const Expr& a, const Expr& b);
 Expr max(const Expr& a, const Expr& b);
+// fmin and fmax skip a nan argument in the numeric modes; an expression has no value to test,
+// so symbolically they are min and max.
+inline Expr fmin(const Expr& a, const Expr& b) { return min(a, b); }
+inline Expr fmax(const Expr& a, const Expr& b) { return max(a, b); }
 Expr polygamma(int order, const Expr& x);
 // sign(x) in {-1, 0, 1} (nan for nan): the derivative of abs, with abs'(0) = 0.
 Expr sign(const Expr& x);
@@ -166,7 +184,8 @@ std::vector<Expr> variables(const Expr& e);
 std::vector<Expr> variables(const std::vector<Expr>& roots);
 
 // Infix with the fewest parentheses that keep the meaning: `x^2*y + y + 2`, `-x^2`,
-// `(x + y)^2`, `x - (y - z)`, `x^y^z` (^ is right-associative), `x/(y*z)`.
+// `(x + y)^2`, `x - (y - z)`, `x^y^z` (^ is right-associative), `x/(y*z)`, `x/y/z`.
+// sym::parse reads it back as the same node (see "Canonical nodes" above); 1/0 is inf.
 std::string to_string(const Expr& e);
 // LaTeX math (no surrounding $): \frac{..}{..}, x^{2}, \sin\left(x\right), \pi.
 std::string to_latex(const Expr& e);

@@ -30,7 +30,9 @@
 //
 // Names. An identifier followed by '(' is a call (whitespace may come between). The functions
 // are the one-argument functions of NABLA_UNARY_RULES (core/rules.hpp, so a rule added there is
-// accepted here at once), and the two-argument ones of NABLA_BINARY_RULES plus min and max.
+// accepted here at once) plus sign (which derivatives of abs print), and the two-argument ones
+// of NABLA_BINARY_RULES plus min, max, fmin, fmax and polygamma(n, x) (which derivatives of
+// tgamma and lgamma print; the builder decides what an order other than a whole number means).
 // 'pi' and 'e' are always the constants, never variables, and 'e(1)' is an unknown function.
 // A function name is never a variable: a bare 'sin' is an error that asks for its parentheses.
 //
@@ -81,10 +83,12 @@ inline constexpr std::size_t max_formula_depth = 2000;
 
 namespace detail {
 #define NABLA_SYM_FUNCTION_NAME(name, Rule) std::string_view(#name),
+// sign, the derivative of abs, is in the language so that every printed derivative reads back.
 inline constexpr std::string_view unary_function_names[] = {
-    NABLA_UNARY_RULES(NABLA_SYM_FUNCTION_NAME)};
+    NABLA_UNARY_RULES(NABLA_SYM_FUNCTION_NAME) std::string_view("sign")};
 inline constexpr std::string_view binary_function_names[] = {
-    NABLA_BINARY_RULES(NABLA_SYM_FUNCTION_NAME) std::string_view("min"), std::string_view("max")};
+    NABLA_BINARY_RULES(NABLA_SYM_FUNCTION_NAME) std::string_view("min"), std::string_view("max"),
+    std::string_view("fmin"), std::string_view("fmax"), std::string_view("polygamma")};
 #undef NABLA_SYM_FUNCTION_NAME
 }  // namespace detail
 
