@@ -23,6 +23,29 @@ def medians(path):
     return data["context"], result
 
 
+def symbolic_table(times):
+    """The symbolic module: Symbolic<Case>/variant/size, each time as a ratio to primal."""
+    rows = {}
+    for name, t in times.items():
+        parts = name.split("/")
+        if len(parts) == 3 and parts[0].startswith("Symbolic"):
+            rows.setdefault((parts[0], int(parts[2])), {})[parts[1]] = t
+    if not rows:
+        return
+    print()
+    print("| case | n | primal | program / primal | interpreted / primal "
+          "| program_gradient / primal | reverse_gradient / primal "
+          "| program_gradient / reverse_gradient |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (case, size), v in sorted(rows.items()):
+        p = v.get("primal")
+        r = lambda k: "—" if v.get(k) is None or p is None else f"{v[k] / p:.1f}"
+        g, rg = v.get("program_gradient"), v.get("reverse_gradient")
+        both = "—" if g is None or rg is None else f"{g / rg:.2f}"
+        print(f"| {case} | {size} | {p:.1f} ns | {r('program')} | {r('interpreted')} "
+              f"| {r('program_gradient')} | {r('reverse_gradient')} | {both} |")
+
+
 def reverse_table(times):
     """Reverse mode: names Case/variant/size; every time as a ratio to the case's primal."""
     rows = {}
@@ -31,6 +54,8 @@ def reverse_table(times):
         if len(parts) != 3:
             continue
         case, variant, size = parts
+        if case.startswith("Symbolic"):
+            continue
         rows.setdefault((case, int(size)), {})[variant] = t
     if not rows:
         return
@@ -89,6 +114,7 @@ def main():
               f"{ratio(t['Dual'], t['HandFused'])} | {ratio(t['Dual'], t['CeresJet'])} | "
               f"{ratio(t['Dual'], t['Primal'])} |")
     reverse_table(times)
+    symbolic_table(times)
 
 
 if __name__ == "__main__":

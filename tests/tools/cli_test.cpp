@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -143,6 +146,26 @@ TEST(Cli, GraphAndCodegenPrintTheirFormats) {
   const Result code = nabla_cli({"codegen", kSeed, "--wrt", "x,y", "--name", "seed"});
   EXPECT_EQ(code.status, 0) << code.err;
   EXPECT_NE(code.out.find("void seed("), std::string::npos) << code.out;
+}
+
+// -o file.dot writes the DOT text; -o file.png has Graphviz's dot (a Debian package the set-up
+// step installs) draw it.
+TEST(Cli, GraphWritesDotAndPngFiles) {
+  const std::string dot_path = ::testing::TempDir() + "nabla_cli_graph.dot";
+  const std::string png_path = ::testing::TempDir() + "nabla_cli_graph.png";
+  std::remove(dot_path.c_str());
+  std::remove(png_path.c_str());
+  const Result dot = nabla_cli({"graph", kSeed, "-o", dot_path});
+  ASSERT_EQ(dot.status, 0) << dot.err;
+  std::ifstream dot_file(dot_path);
+  const std::string text{std::istreambuf_iterator<char>(dot_file), {}};
+  EXPECT_EQ(text, nabla_cli({"graph", kSeed}).out);
+  const Result png = nabla_cli({"graph", kSeed, "-o", png_path});
+  ASSERT_EQ(png.status, 0) << png.err;
+  std::ifstream png_file(png_path, std::ios::binary);
+  char magic[8] = {};
+  png_file.read(magic, sizeof magic);
+  EXPECT_EQ(std::string(magic, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 }
 
 }  // namespace
