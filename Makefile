@@ -4,8 +4,8 @@
 DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
                    libeigen3-dev libcli11-dev nlohmann-json3-dev graphviz
 # Only the benchmarks need these: the peers measured side by side (Ceres Solver's Jet for
-# forward mode, ADOL-C for reverse mode) and python3 for the ratio report.
-BENCH_PACKAGES  := libceres-dev libadolc-dev python3
+# forward mode, ADOL-C for reverse mode, SymPy for symbolic mode) and python3 for the report.
+BENCH_PACKAGES  := libceres-dev libadolc-dev python3 python3-sympy
 
 NABLA := build/release/tools/nabla/nabla
 
@@ -54,7 +54,8 @@ bench: setup-bench
 	cmake --build --preset bench
 	build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_min_time=0.2 --benchmark_report_aggregates_only=true \
 	  --benchmark_out=build/bench/results.json --benchmark_out_format=json
-	python3 bench/report.py build/bench/results.json
+	python3 bench/sympy_bench.py --out build/bench/sympy.json
+	python3 bench/report.py build/bench/results.json --sympy build/bench/sympy.json
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')

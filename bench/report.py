@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Ratios from a Google Benchmark JSON file (run with repetitions): median times, side by side.
 
-Usage: report.py RESULTS.json
-Prints a Markdown table: for each case, the median time of each variant and its ratio to the
-case's baselines (plain double, hand-written derivative, Ceres Jet).
+Usage: report.py RESULTS.json [--sympy SYMPY.json]
+Prints Markdown tables: for each case, the median time of each variant and its ratio to the
+case's baselines (plain double, hand-written derivative, Ceres Jet). With --sympy (the output of
+bench/sympy_bench.py), the SymbolicGoal table puts SymPy's figures beside nabla's.
 """
+import argparse
 import json
-import sys
 
 # Calls per benchmark iteration: the scalar case evaluates f at 1024 points per iteration.
 CASES = {"Scalar": 1024, "Rosenbrock": 1}
@@ -28,7 +29,7 @@ def symbolic_table(times):
     rows = {}
     for name, t in times.items():
         parts = name.split("/")
-        if len(parts) == 3 and parts[0].startswith("Symbolic"):
+        if len(parts) == 3 and parts[0].startswith("Symbolic") and parts[0] != "SymbolicGoal":
             rows.setdefault((parts[0], int(parts[2])), {})[parts[1]] = t
     if not rows:
         return
@@ -44,6 +45,133 @@ def symbolic_table(times):
         both = "—" if g is None or rg is None else f"{g / rg:.2f}"
         print(f"| {case} | {size} | {p:.1f} ns | {r('program')} | {r('interpreted')} "
               f"| {r('program_gradient')} | {r('reverse_gradient')} | {both} |")
+
+
+# ns per unit of a Google Benchmark entry's "time_unit".
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def goal_rows(path):
+    """SymbolicGoal/<case>/<n> entries: {(case, n): entry}, the median aggregate when the run had
+    repetitions, else the single run. Counters are extra keys of each entry."""
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        # Suffixes such as /min_time:0.300 or /real_time, where present, follow the size.
+        parts = b.get("run_name", b["name"]).split("/")
+        if len(parts) < 3 or parts[0] != "SymbolicGoal" or not parts[2].isdigit():
+            continue
+        key = (parts[1], int(parts[2]))
+        if b.get("aggregate_name") == "median" or (b.get("run_type") != "aggregate"
+                                                   and key not in rows):
+            rows[key] = b
+    return rows
+
+
+GOAL_CASES = ["logistic", "sin4_nth_derivative", "rosenbrock_gradient", "rosenbrock_sparse_hessian",
+              "rosenbrock_codegen", "rosenbrock_all", "network_hessian_codegen",
+              "polynomial_roundtrip"]
+
+
+def fmt_seconds(s):
+    if s is None:
+        return "—"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_count(x):
+    return "—" if x is None else f"{int(x):,}".replace(",", " ")
+
+
+def goal_table(results_path, sympy_path):
+    """One row per SymbolicGoal case and size: nabla's median time and counters, SymPy's time
+    (or status) and sizes, and the ratio SymPy / nabla (a lower bound where SymPy timed out)."""
+    nabla = goal_rows(results_path)
+    sympy, meta = {}, {}
+    if sympy_path:
+        with open(sympy_path) as f:
+            meta = json.load(f)
+        for r in meta["cases"]:
+            sympy[(r["case"], int(r["n"]))] = r
+    if not nabla and not sympy:
+        return
+    rank = {c: i for i, c in enumerate(GOAL_CASES)}
+    order = sorted(set(nabla) | set(sympy), key=lambda k: (rank.get(k[0], len(rank)), k))
+    print()
+    title = "SymbolicGoal: nabla"
+    if sympy_path:
+        title += (f" against SymPy {meta.get('sympy_version')} (one run per case, "
+                  f"{meta.get('timeout_s'):g} s limit)")
+    print(title)
+    print()
+    header = "| case | n | nabla time | nabla nodes | nabla C bytes | nabla emitted ops |"
+    if sympy_path:
+        header += (" SymPy time | SymPy nodes (DAG / tree) | SymPy C bytes | SymPy emitted ops "
+                   "| SymPy / nabla |")
+    print(header)
+    print("|---" * header.count(" | ") + "|---|")
+    for key in order:
+        case, n = key
+        b = nabla.get(key)
+        t_nabla = None
+        if b is None:
+            cells = ["—"] * 4
+        elif b.get("error_occurred"):
+            cells = [f"error: {b.get('error_message', '')}", "—", "—", "—"]
+        else:
+            t_nabla = b["real_time"] * UNIT_NS[b.get("time_unit", "ns")] / 1e9
+            cells = [fmt_seconds(t_nabla), fmt_count(b.get("nodes")), fmt_count(b.get("c_bytes")),
+                     fmt_count(b.get("emitted_ops"))]
+        if not sympy_path:
+            print(f"| {case} | {n} | " + " | ".join(cells) + " |")
+            continue
+        r = sympy.get(key)
+        ratio = "—"
+        if r is None:
+            cells += ["—"] * 4
+        else:
+            z = r.get("sizes") or {}
+            status = r["status"]
+            if status == "ok":
+                t = fmt_seconds(r["seconds"])
+                if t_nabla:
+                    ratio = f"{r['seconds'] / t_nabla:,.0f}".replace(",", " ") \
+                        if r["seconds"] / t_nabla >= 10 else f"{r['seconds'] / t_nabla:.2f}"
+            elif status == "timeout":
+                t = f"timeout (> {r.get('timeout_s', meta.get('timeout_s')):g} s)"
+                if t_nabla:
+                    ratio = f"> {r.get('timeout_s', meta.get('timeout_s')) / t_nabla:,.0f}" \
+                        .replace(",", " ")
+            elif status == "skipped":
+                t = r.get("reason", "skipped")
+            else:
+                t = f"error: {r.get('error', '')}"
+            if z.get("status") == "timeout":
+                nodes = "count timed out"
+            elif "dag_nodes" in z:
+                nodes = fmt_count(z["dag_nodes"])
+                if "tree_nodes" in z:
+                    nodes += f" / {fmt_count(z['tree_nodes'])}"
+            else:
+                nodes = "—"
+            c_bytes = fmt_count(z.get("c_bytes"))
+            emitted = fmt_count(z.get("emitted_ops"))
+            if "emitted_ops_no_cse" in z:
+                c_bytes += f" (no CSE: {fmt_count(z['c_bytes_no_cse'])})"
+                emitted += f" (no CSE: {fmt_count(z['emitted_ops_no_cse'])})"
+            cells += [t, nodes, c_bytes, emitted]
+        print(f"| {case} | {n} | " + " | ".join(cells) + f" | {ratio} |")
+    if sympy_path:
+        print()
+        print("nabla nodes: distinct nodes of the result DAG; SymPy nodes: distinct subexpressions "
+              "(len(set(preorder_traversal))) / preorder_traversal length. nabla emitted ops: "
+              "`const double tK` temporaries, one operation each; SymPy's: count_ops over "
+              "sympy.cse's replacements and reduced expressions.")
 
 
 def reverse_table(times):
@@ -95,7 +223,11 @@ def reverse_table(times):
 
 
 def main():
-    context, times = medians(sys.argv[1])
+    parser = argparse.ArgumentParser(description="Tables from nabla_bench's JSON output.")
+    parser.add_argument("results", help="Google Benchmark JSON of nabla_bench")
+    parser.add_argument("--sympy", help="JSON of bench/sympy_bench.py, for the SymbolicGoal table")
+    args = parser.parse_args()
+    context, times = medians(args.results)
     print(f"Host: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
           f"{context.get('library_build_type')} Google Benchmark build, run {context.get('date')}")
     print()
@@ -115,6 +247,7 @@ def main():
               f"{ratio(t['Dual'], t['Primal'])} |")
     reverse_table(times)
     symbolic_table(times)
+    goal_table(args.results, args.sympy)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 //   numbers        inf, -inf and nan as `1/0`, `-1/0`, `0/0` (they fold back when parsed);
 //   powers         `^` is right-associative: x^y^z is x^(y^z), (x^y)^z keeps its parentheses;
 //   negation       binds looser than ^, so -1*x^2 prints `-x^2` and (-x)^y keeps its parentheses.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -124,14 +125,19 @@ class Printer {
         p.push_back(text(latex_ && e.name() == "pi" ? "\\pi" : e.name()));
         break;
       case Kind::add: {
+        // Straight onto the stack, last term first: a sum of thousands of terms is not
+        // collected in `p` and then copied.
         const std::vector<Expr> terms = chain(e);
-        p.push_back(node(terms[0], kSum));
-        for (std::size_t i = 1; i < terms.size(); ++i) {
+        const std::size_t needed = stack_.size() + 2 * terms.size();
+        // geometric growth: many small sums must not reallocate the stack each time
+        if (stack_.capacity() < needed) stack_.reserve(std::max(needed, 2 * stack_.capacity()));
+        for (std::size_t i = terms.size() - 1; i > 0; --i) {
           const bool minus = coefficient_of(terms[i]) < 0;
-          p.push_back(text(minus ? " - " : " + "));
-          p.push_back(node(terms[i], kProduct, minus));
+          stack_.push_back(node(terms[i], kProduct, minus));
+          stack_.push_back(text(minus ? " - " : " + "));
         }
-        break;
+        stack_.push_back(node(terms[0], kSum));
+        return;
       }
       case Kind::multiply:
       case Kind::power:
