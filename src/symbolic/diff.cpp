@@ -87,16 +87,16 @@ std::array<std::optional<Expr>, 2> partials(const Expr& e, bool want_first, bool
   return p;
 }
 
-// Adjoints of the targets after one reverse pass from e.
-std::unordered_map<const Node*, Expr> reverse_pass(const Expr& e,
-                                                   const std::unordered_set<const Node*>& targets) {
+// Adjoints of the targets (the nodes for which is_target is true) after one reverse pass from e.
+template <class IsTarget>
+std::unordered_map<const Node*, Expr> reverse_pass(const Expr& e, IsTarget is_target) {
   const detail::Order order = detail::topological_order({e.node()});
   const std::size_t n = order.nodes.size();
   // Only nodes that depend on a target receive adjoints.
   std::vector<char> active(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const Node* node = order.nodes[i];
-    bool a = targets.contains(node);
+    bool a = is_target(node);
     for (std::size_t k = 0; k < node->arity && !a; ++k) {
       a = active[order.index.at(node->operands[k].get())];
     }
@@ -109,7 +109,7 @@ std::unordered_map<const Node*, Expr> reverse_pass(const Expr& e,
   for (std::size_t i = n; i-- > 0;) {
     const Node* node = order.nodes[i];
     if (!adjoint[i]) continue;
-    if (targets.contains(node)) result.emplace(node, *adjoint[i]);
+    if (is_target(node)) result.emplace(node, *adjoint[i]);
     if (node->arity == 0) continue;
     std::array<std::uint32_t, 2> child{};
     std::array<bool, 2> want{false, false};
@@ -149,11 +149,37 @@ std::unordered_set<const Node*> targets_of(const std::vector<Expr>& variables) {
   return targets;
 }
 
+auto member_of(const std::unordered_set<const Node*>& targets) {
+  return [&targets](const Node* node) { return targets.contains(node); };
+}
+
+// The Hessian's lower triangle, row by row: entry (i, j), j <= i, is ∂g_i/∂x_j from a reverse
+// pass of g_i whose targets are x_0 .. x_i only, so the pass skips what only later columns need.
+// H is symmetric, so (j, i) is the same node: half the work, and an exactly symmetric result.
+// Calls store(i, j, value) for each structurally non-zero entry with j <= i. Variables must be
+// distinct (the callers fall back to the Jacobian of the gradient otherwise).
+template <class Store>
+void lower_hessian(const Expr& e, const std::vector<Expr>& variables,
+                   const std::unordered_map<const Node*, std::size_t>& columns, Store store) {
+  const std::vector<Expr> g = gradient(e, variables);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const auto up_to_i = [&columns, i](const Node* node) {
+      const auto found = columns.find(node);
+      return found != columns.end() && found->second <= i;
+    };
+    for (const auto& [node, value] : reverse_pass(g[i], up_to_i)) {
+      if (value.is_number() && value.number() == 0) continue;
+      store(i, columns.at(node), value);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Expr> gradient(const Expr& e, const std::vector<Expr>& variables) {
   columns_of(variables);
-  const auto adjoints = reverse_pass(e, targets_of(variables));
+  const auto targets = targets_of(variables);
+  const auto adjoints = reverse_pass(e, member_of(targets));
   std::vector<Expr> g;
   g.reserve(variables.size());
   for (const Expr& v : variables) {
@@ -183,7 +209,15 @@ std::vector<std::vector<Expr>> jacobian(const std::vector<Expr>& outputs,
 }
 
 std::vector<std::vector<Expr>> hessian(const Expr& e, const std::vector<Expr>& variables) {
-  return jacobian(gradient(e, variables), variables);
+  const auto columns = columns_of(variables);
+  if (columns.size() != variables.size()) return jacobian(gradient(e, variables), variables);
+  const std::size_t n = variables.size();
+  std::vector<std::vector<Expr>> H(n, std::vector<Expr>(n, Expr(0.0)));
+  lower_hessian(e, variables, columns, [&H](std::size_t i, std::size_t j, const Expr& value) {
+    H[i][j] = value;
+    H[j][i] = value;
+  });
+  return H;
 }
 
 std::vector<SparseEntry> sparse_jacobian(const std::vector<Expr>& outputs,
@@ -194,7 +228,7 @@ std::vector<SparseEntry> sparse_jacobian(const std::vector<Expr>& outputs,
   std::vector<SparseEntry> row;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     row.clear();
-    for (const auto& [node, value] : reverse_pass(outputs[i], targets)) {
+    for (const auto& [node, value] : reverse_pass(outputs[i], member_of(targets))) {
       if (value.is_number() && value.number() == 0) continue;
       row.push_back({i, columns.at(node), value});
     }
@@ -206,7 +240,19 @@ std::vector<SparseEntry> sparse_jacobian(const std::vector<Expr>& outputs,
 }
 
 std::vector<SparseEntry> sparse_hessian(const Expr& e, const std::vector<Expr>& variables) {
-  return sparse_jacobian(gradient(e, variables), variables);
+  const auto columns = columns_of(variables);
+  if (columns.size() != variables.size()) {
+    return sparse_jacobian(gradient(e, variables), variables);
+  }
+  std::vector<SparseEntry> entries;
+  lower_hessian(e, variables, columns, [&entries](std::size_t i, std::size_t j, const Expr& value) {
+    entries.push_back({i, j, value});
+    if (i != j) entries.push_back({j, i, value});
+  });
+  std::sort(entries.begin(), entries.end(), [](const SparseEntry& a, const SparseEntry& b) {
+    return a.row != b.row ? a.row < b.row : a.column < b.column;
+  });
+  return entries;
 }
 
 }  // namespace nabla::sym
