@@ -120,7 +120,13 @@ std::unordered_map<const Node*, Expr> reverse_pass(const Expr& e, IsTarget is_ta
     const auto p = partials(detail::as_expr(node), want[0], want[1]);
     for (std::size_t k = 0; k < node->arity; ++k) {
       if (!p[k]) continue;
-      const Expr contribution = *p[k] * *adjoint[i];
+      // Adjoint first: the adjoint is shared by every operand below this node, and products
+      // are chains built left to right, so a partial appended after it adds one node where one
+      // put in front would rebuild the chain (the 10th derivative of sin(sin(sin(sin x))) took
+      // 2.3x longer that way). A leaf adjoint (x, 2) goes after, which reads better (2*x*y).
+      const Expr& a = *adjoint[i];
+      const bool leaf = a.arity() == 0;
+      const Expr contribution = leaf ? *p[k] * a : a * *p[k];
       auto& slot = adjoint[child[k]];
       slot = slot ? *slot + contribution : contribution;
     }
