@@ -76,7 +76,7 @@ class PatternBuilder {
           cross_pairs(a, b);
           break;
       }
-      if (max_pairs_ && generated_ > *max_pairs_) return std::nullopt;
+      if (over_budget_) return std::nullopt;
     }
     return assemble();
   }
@@ -145,7 +145,6 @@ class PatternBuilder {
 
   void add_pair(Index i, Index j) {
     pairs_.push_back(i <= j ? (std::uint64_t(i) << 32) | j : (std::uint64_t(j) << 32) | i);
-    ++generated_;
     if (pairs_.size() >= compact_at_) compact();
   }
   void all_pairs(Set a) {
@@ -158,16 +157,18 @@ class PatternBuilder {
       for (std::size_t q = 0; q < b.size; ++q) add_pair(arena_[a.offset + p], arena_[b.offset + q]);
     }
   }
-  // Drops repeated pairs once the list has doubled since the last time.
+  // Drops repeated pairs once the list has doubled since the last time, and notes when the
+  // distinct ones pass the budget, so that a dense function stops early.
   void compact() {
     std::sort(pairs_.begin(), pairs_.end());
     pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     compact_at_ = std::max<std::size_t>(2 * pairs_.size(), 1 << 16);
+    if (max_pairs_ && pairs_.size() > *max_pairs_) over_budget_ = true;
   }
 
   // The pattern in compressed rows, both triangles. The upper pairs are bucketed by row and
   // each row sorted on its own, which is cheaper than sorting them all.
-  SparsityPattern assemble() {
+  std::optional<SparsityPattern> assemble() {
     std::vector<std::size_t> start(n_ + 1, 0);
     for (std::uint64_t pair : pairs_) ++start[(pair >> 32) + 1];
     for (std::size_t i = 0; i < n_; ++i) start[i + 1] += start[i];
@@ -190,6 +191,7 @@ class PatternBuilder {
           upper.begin());
     }
     first[n_] = packed;
+    if (max_pairs_ && packed > *max_pairs_) return std::nullopt;
 
     SparsityPattern pattern;
     pattern.n = n_;
@@ -227,7 +229,7 @@ class PatternBuilder {
   std::vector<Index> scratch_;
   std::vector<Index> stack_;
   std::vector<std::uint64_t> pairs_;
-  std::size_t generated_ = 0;
+  bool over_budget_ = false;
   std::size_t compact_at_ = 1 << 16;
 };
 

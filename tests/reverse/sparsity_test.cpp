@@ -260,6 +260,18 @@ TEST(HessianSparsity, DenseFunctionsFallBackToTheDenseHessian) {
   };
   const std::vector<double> x = nabla::testing::uniform_values(20, -1, 1, 3);
   EXPECT_EQ(reverse::hessian_sparsity(lse, x).nonzeros(), 400u);
+  // The budget hessian() gives the pattern (n^2 / 4 pairs) is exceeded, so it computes densely;
+  // Rosenbrock's pattern stays within the same budget.
+  const auto pattern_within = [](auto f, const std::vector<double>& point) {
+    reverse::PatternRecording recording;
+    std::vector<nabla::SparsityTracer> args;
+    for (double v : point) args.push_back(nabla::SparsityTracer::input(v));
+    const nabla::SparsityTracer y = f(args);
+    const std::size_t n = point.size();
+    return reverse::hessian_pattern(recording.tape(), n, y.index(), n * n / 4).has_value();
+  };
+  EXPECT_FALSE(pattern_within(lse, x));
+  EXPECT_TRUE(pattern_within(rosenbrock, x));
   EXPECT_TRUE(reverse::hessian(lse, x).isApprox(nabla::forward::hessian(lse, x), 1e-13));
 }
 

@@ -99,8 +99,8 @@ struct SparsityPattern {
 };
 
 // The Hessian pattern of the statement `output` of a tape whose statements 0..n-1 are the
-// inputs. With `max_pairs`, gives up (nullopt) once more interacting pairs than that have been
-// generated.
+// inputs. With `max_pairs`, gives up (nullopt) once more than that many distinct pairs
+// (i <= j) interact; repeats of a pair count once, so a long sparse function is not refused.
 std::optional<SparsityPattern> hessian_pattern(const PatternTape& tape, std::size_t n, Index output,
                                                std::optional<std::size_t> max_pairs = {});
 
