@@ -1,6 +1,7 @@
 // Flattening the DAG into instructions, and the compiled Program's loop.
 #include "nabla/symbolic/evaluate.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -32,9 +33,6 @@ Pattern pattern_of(const Node* n, const std::unordered_map<const Node*, std::uin
     in.op = op;
     p.reads = {x, nullptr};
   };
-  auto is_reciprocal = [](const Node* x) {
-    return x->kind == Kind::power && is_number(x->operands[1].get(), -1);
-  };
   auto is_negation = [](const Node* x) {
     return x->kind == Kind::multiply && is_number(x->operands[0].get(), -1);
   };
@@ -53,20 +51,13 @@ Pattern pattern_of(const Node* n, const std::unordered_map<const Node*, std::uin
     case Kind::add:
       if (is_negation(b)) {
         binary(Op::subtract, a, b->operands[1].get());
+      } else if (is_negation(a)) {  // -x^2 + 1, the simplifier's order, runs as 1 - x^2
+        binary(Op::subtract, b, a->operands[1].get());
       } else {
         binary(Op::add, a, b);
       }
       break;
-    case Kind::multiply:
-      if (is_number(a, -1)) {
-        unary(Op::negate, b);
-      } else if (is_reciprocal(b)) {
-        binary(Op::divide, a, b->operands[0].get());
-      } else if (is_reciprocal(a)) {
-        binary(Op::divide, b, a->operands[0].get());
-      } else {
-        binary(Op::multiply, a, b);
-      }
+    case Kind::multiply:  // products are flattened as chains of factors: see flatten
       break;
     case Kind::power:
       if (b->kind != Kind::number) {
@@ -104,9 +95,76 @@ Pattern pattern_of(const Node* n, const std::unordered_map<const Node*, std::uin
   return p;
 }
 
-}  // namespace
+// --- products as chains of factors ---------------------------------------------------------
+//
+// The simplifier builds a product as a left chain in the order its factors arrived, so two
+// products with common factors share a node only if those factors came first in both. A Hessian
+// entry of a network, -2 v_k t_k (1 - t_k^2) W_ki W_kj, arrives as ((v_k W_ki) t_k ...) W_kj:
+// nothing is shared across i and j, four multiplications per term. Flattening therefore takes
+// every product apart into its factors (through nested products of at most kChainLimit factors,
+// shared ones included), orders each product's factors by how many products use them, most
+// first, and multiplies left to right through a memo of (partial product, factor): the common
+// prefix -2 v_k t_k (1 - t_k^2) W_kj is computed once and each term costs one multiplication.
+// Reciprocal factors come last, as divisions. The order is a heuristic (the fewest
+// multiplications is a hard problem), and taking shared products apart can also lose sharing
+// the DAG had: the gradient of a product of n factors shares prefix and suffix products that a
+// reordering splits. So flatten builds both ways, products taken apart and products as built,
+// and keeps the shorter program.
+constexpr std::size_t kChainLimit = 32;
 
-Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variables) {
+bool is_reciprocal_node(const Node* x) {
+  return x->kind == Kind::power && is_number(x->operands[1].get(), -1);
+}
+
+// The operands an instruction reads: none for inputs and numbers, [a] for unary ones.
+int reads_of(Op op) {
+  switch (op) {
+    case Op::input:
+    case Op::number:
+      return 0;
+    case Op::negate:
+    case Op::reciprocal:
+    case Op::square:
+    case Op::power_constant:
+    case Op::function:
+    case Op::polygamma:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+// Drops instructions that no output reads (a reciprocal whose products all divide instead).
+void remove_dead_code(Flat& flat) {
+  const std::size_t n = flat.code.size();
+  std::vector<char> live(n, 0);
+  for (std::uint32_t o : flat.outputs) live[o] = 1;
+  for (std::size_t i = n; i-- > 0;) {
+    if (!live[i]) continue;
+    const Instruction& in = flat.code[i];
+    const int reads = reads_of(in.op);
+    if (reads >= 1) live[in.a] = 1;
+    if (reads == 2) live[in.b] = 1;
+  }
+  std::vector<std::uint32_t> moved(n, 0);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!live[i]) continue;
+    Instruction in = flat.code[i];
+    const int reads = reads_of(in.op);
+    if (reads >= 1) in.a = moved[in.a];
+    if (reads == 2) in.b = moved[in.b];
+    moved[i] = static_cast<std::uint32_t>(kept);
+    flat.code[kept++] = in;
+  }
+  flat.code.resize(kept);
+  for (std::uint32_t& o : flat.outputs) o = moved[o];
+}
+
+// chain_limit: products of at most this many factors are taken apart inside the products that
+// use them; 0 keeps every product node as built.
+Flat flatten_products(const std::vector<Expr>& outputs, const std::vector<Expr>& variables,
+                      std::size_t chain_limit) {
   std::unordered_map<const Node*, std::uint32_t> inputs;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     if (variables[i].kind() != Kind::variable) {
@@ -119,33 +177,117 @@ Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variable
   for (const Expr& e : outputs) roots.push_back(e.node());
   const Order order = topological_order(roots);
   const std::size_t n = order.nodes.size();
+  auto index_of = [&](const Node* node) { return order.index.at(node); };
 
-  // Which nodes must be computed: the outputs, and what their instructions read. A node folded
-  // into its user (the -1*b of a - b) is computed only if something else needs it.
-  std::vector<std::optional<Pattern>> patterns(n);
-  std::vector<char> needed(n, 0);
-  for (const Node* r : roots) needed[order.index.at(r)] = 1;
-  for (std::size_t i = n; i-- > 0;) {
-    if (!needed[i]) continue;
-    patterns[i] = pattern_of(order.nodes[i], inputs);
-    for (const Node* read : patterns[i]->reads) {
-      if (read) needed[order.index.at(read)] = 1;
+  // The factors of every product, by position in `order`.
+  std::vector<std::vector<std::uint32_t>> factors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node* node = order.nodes[i];
+    if (node->kind != Kind::multiply) continue;
+    for (int k = 0; k < 2; ++k) {
+      const std::uint32_t j = index_of(node->operands[k].get());
+      if (order.nodes[j]->kind == Kind::multiply && factors[j].size() <= chain_limit) {
+        factors[i].insert(factors[i].end(), factors[j].begin(), factors[j].end());
+      } else {
+        factors[i].push_back(j);
+      }
     }
   }
+
+  // Which nodes must be computed: the outputs, what their instructions read, and the factors of
+  // the products among them. A node folded into its user (the -1*b of a - b) is computed only if
+  // something else needs it.
+  std::vector<std::optional<Pattern>> patterns(n);
+  std::vector<char> needed(n, 0);
+  for (const Node* r : roots) needed[index_of(r)] = 1;
+  for (std::size_t i = n; i-- > 0;) {
+    if (!needed[i]) continue;
+    if (order.nodes[i]->kind == Kind::multiply) {
+      for (std::uint32_t j : factors[i]) needed[j] = 1;
+      continue;
+    }
+    patterns[i] = pattern_of(order.nodes[i], inputs);
+    for (const Node* read : patterns[i]->reads) {
+      if (read) needed[index_of(read)] = 1;
+    }
+  }
+  std::vector<std::uint32_t> uses(n, 0);  // how many needed products have each factor
+  for (std::size_t i = 0; i < n; ++i) {
+    if (needed[i] && order.nodes[i]->kind == Kind::multiply) {
+      for (std::uint32_t j : factors[i]) ++uses[j];
+    }
+  }
+
   Flat flat;
   flat.input_count = variables.size();
   std::vector<std::uint32_t> slot(n, 0);
+  auto push = [&flat](const Instruction& in) {
+    flat.code.push_back(in);
+    return static_cast<std::uint32_t>(flat.code.size() - 1);
+  };
+  std::unordered_map<std::uint64_t, std::uint32_t> partial_products;
+  std::vector<std::uint32_t> chain;
   for (std::size_t i = 0; i < n; ++i) {
     if (!needed[i]) continue;
-    Instruction in = patterns[i]->instruction;
-    const auto& reads = patterns[i]->reads;
-    if (reads[0]) in.a = slot[order.index.at(reads[0])];
-    if (reads[1]) in.b = slot[order.index.at(reads[1])];
-    slot[i] = static_cast<std::uint32_t>(flat.code.size());
-    flat.code.push_back(in);
+    if (order.nodes[i]->kind != Kind::multiply) {
+      Instruction in = patterns[i]->instruction;
+      const auto& reads = patterns[i]->reads;
+      if (reads[0]) in.a = slot[index_of(reads[0])];
+      if (reads[1]) in.b = slot[index_of(reads[1])];
+      slot[i] = push(in);
+      continue;
+    }
+    chain = factors[i];
+    std::stable_sort(chain.begin(), chain.end(), [&](std::uint32_t x, std::uint32_t y) {
+      const bool rx = is_reciprocal_node(order.nodes[x]);
+      const bool ry = is_reciprocal_node(order.nodes[y]);
+      if (rx != ry) return ry;
+      if (uses[x] != uses[y]) return uses[x] > uses[y];
+      return x < y;
+    });
+    std::uint32_t product = slot[chain[0]];
+    for (std::size_t k = 1; k < chain.size(); ++k) {
+      const std::uint32_t j = chain[k];
+      const std::uint64_t key = (std::uint64_t{product} << 32) | j;
+      if (auto it = partial_products.find(key); it != partial_products.end()) {
+        product = it->second;
+        continue;
+      }
+      const Node* factor = order.nodes[j];
+      const Instruction& so_far = flat.code[product];
+      Instruction in{Op::multiply};
+      if (so_far.op == Op::number && so_far.number == -1) {
+        in = {Op::negate};
+        in.a = slot[j];
+      } else if (is_number(factor, -1)) {
+        in = {Op::negate};
+        in.a = product;
+      } else if (is_reciprocal_node(factor)) {
+        in = {Op::divide};
+        in.a = product;
+        in.b = flat.code[slot[j]].a;  // the reciprocal's operand
+      } else {
+        in.a = product;
+        in.b = slot[j];
+      }
+      product = push(in);
+      partial_products.emplace(key, product);
+    }
+    slot[i] = product;
   }
-  for (const Node* r : roots) flat.outputs.push_back(slot[order.index.at(r)]);
+  for (const Node* r : roots) flat.outputs.push_back(slot[index_of(r)]);
+  remove_dead_code(flat);
   return flat;
+}
+
+}  // namespace
+
+Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variables,
+             bool share_products) {
+  Flat as_built = flatten_products(outputs, variables, 0);
+  if (!share_products) return as_built;
+  Flat taken_apart = flatten_products(outputs, variables, kChainLimit);
+  return taken_apart.code.size() < as_built.code.size() ? taken_apart : as_built;
 }
 
 }  // namespace detail
@@ -226,7 +368,7 @@ void Program::run(std::span<const double> inputs, std::span<double> outputs) con
 }
 
 Program compile(const std::vector<Expr>& outputs, const std::vector<Expr>& variables) {
-  return Program(detail::flatten(outputs, variables));
+  return Program(detail::flatten(outputs, variables, true));
 }
 
 }  // namespace nabla::sym

@@ -196,4 +196,58 @@ TEST(SymbolicCodegen, SharedSubexpressionsBecomeOneTemporary) {
   EXPECT_THROW(nabla::sym::codegen_c({s}, {x, y}, "not an identifier"), std::invalid_argument);
 }
 
+// The Hessian in x of sum_k v_k tanh(W_k . x + b_k), with every weight a variable: entry (i, j)
+// is sum_k c_k W_ki W_kj with c_k = -2 v_k t_k (1 - t_k^2). As the simplifier builds them, the
+// terms share nothing across i and j; flattened with shared products, c_k W_kj is computed once
+// and each term costs one multiplication and one addition.
+TEST(SymbolicCodegen, ProductsWithCommonFactorsShareTheirPartialProducts) {
+  constexpr std::size_t n = 4;
+  std::vector<Expr> x, all;
+  for (std::size_t i = 0; i < n; ++i) x.push_back(variable("x" + std::to_string(i)));
+  all = x;
+  Expr y = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    Expr z = variable("b" + std::to_string(k));
+    all.push_back(z);
+    for (std::size_t j = 0; j < n; ++j) {
+      const Expr w = variable("w" + std::to_string(k) + "_" + std::to_string(j));
+      all.push_back(w);
+      z += w * x[j];
+    }
+    const Expr v = variable("v" + std::to_string(k));
+    all.push_back(v);
+    y += v * tanh(z);
+  }
+  std::vector<Expr> entries;
+  for (const auto& row : nabla::sym::hessian(y, x))
+    entries.insert(entries.end(), row.begin(), row.end());
+
+  auto operations = [](const nabla::sym::detail::Flat& flat) {
+    std::size_t count = 0;
+    for (const auto& in : flat.code) {
+      count += in.op != nabla::sym::detail::Op::input && in.op != nabla::sym::detail::Op::number;
+    }
+    return count;
+  };
+  const std::size_t as_built = operations(nabla::sym::detail::flatten(entries, all, false));
+  const std::size_t shared = operations(nabla::sym::detail::flatten(entries, all, true));
+  // One multiplication and one addition per term of the lower triangle, plus per k: W_k . x + b_k
+  // (2n), tanh, 1 - t^2 (2), c_k (3), c_k W_kj and W_kj^2 and its product (3n).
+  const std::size_t terms = n * (n + 1) / 2 * n;
+  EXPECT_LE(shared, 2 * terms + n * (2 * n + 6 + 3 * n)) << "as built: " << as_built;
+  EXPECT_LT(shared, as_built);
+
+  std::mt19937 generator(7);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::vector<double> at(all.size());
+  for (double& value : at) value = uniform(generator);
+  const nabla::sym::Program program = nabla::sym::compile(entries, all);
+  std::vector<double> compiled(entries.size());
+  program.run(at, compiled);
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    expect_relative(compiled[k], nabla::sym::evaluate<double>(entries[k], all, at), 1e-13,
+                    "entry " + std::to_string(k));
+  }
+}
+
 }  // namespace

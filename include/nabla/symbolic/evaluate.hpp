@@ -4,7 +4,9 @@
 // instruction per node, each reading earlier instructions' results by index (static single
 // assignment, so a shared subexpression is computed once). Flattening also picks cheaper
 // instructions for the simplifier's canonical forms: a * b^-1 runs as a / b, a + (-1)*b as
-// a - b, x^2 as x*x, x^c as pow(x, c) with a plain c.
+// a - b (and (-1)*a + b as b - a), x^2 as x*x, x^c as pow(x, c) with a plain c. Products are
+// taken apart into their factors and multiplied in an order that lets products with common
+// factors share their partial products (see src/symbolic/evaluate.cpp).
 //
 // evaluate<S> interprets that array with S = double, Dual, Var, or Expr itself (substitution).
 // Every function is called unqualified after `using std::f`, so argument-dependent lookup picks
@@ -78,7 +80,11 @@ struct Flat {
 
 // Throws MissingVariable if an output uses a variable not in `variables`, std::invalid_argument
 // if an entry of `variables` is not a variable.
-Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variables);
+// share_products: also try products taken apart and reordered so that products with common
+// factors share partial products, and keep whichever program is shorter (twice the work: for
+// code that runs many times, Program and codegen_c).
+Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variables,
+             bool share_products = false);
 
 template <class S>
 S apply_function(Function f, const S& x) {
