@@ -12,6 +12,7 @@
 
 #include "functions.hpp"
 #include "nabla/forward/dual.hpp"
+#include "nabla/forward/taylor.hpp"
 #include "nabla/symbolic/evaluate.hpp"
 
 namespace {
@@ -155,6 +156,73 @@ TEST(SymbolicDiff, BinaryRulesMatchForwardMode) {
   check("max", [](auto p, auto q) { return max(p, q) * q; });
   check("quotient", [](auto p, auto q) { return (p - q) / (p * p + q); });
   check("polygamma", [](auto p, auto q) { return polygamma(1, p * p + 1.0) * q; });
+}
+
+// --- higher orders ---------------------------------------------------------------------------
+
+// Orders from 3 on come from series of derivatives (Leibniz and Faà di Bruno), not repeated
+// differentiation: every function's 3rd to 5th derivative against Taylor mode.
+TEST(SymbolicDiff, HigherDerivativesOfEveryRuleMatchTaylorMode) {
+  using T = nabla::Taylor<double, 5>;
+  const Expr x = variable("x");
+  std::mt19937 generator(6);
+  std::vector<std::pair<std::string, std::function<T(T)>>> on_taylor;
+#define NABLA_TAYLOR_CASE(function, Rule) \
+  on_taylor.push_back({#function, [](T t) { return function(t); }});
+  NABLA_UNARY_RULES(NABLA_TAYLOR_CASE)
+#undef NABLA_TAYLOR_CASE
+  const auto cases = rule_cases();
+  ASSERT_EQ(cases.size(), on_taylor.size());
+  for (std::size_t c = 0; c < cases.size(); ++c) {
+    // sin(x)*f(x^2/2 + x) exercises products and a composition inside the function too
+    const Expr f = sin(x) * cases[c].on_expr(x * x / 2 + x);
+    // x^2/2 + x >= -1/2: the argument is sampled in the domain and above -0.4, and mapped back
+    std::uniform_real_distribution<double> point(std::max(cases[c].low, -0.4), cases[c].high);
+    for (int order = 3; order <= 5; ++order) {
+      const Expr d = nabla::sym::diff(f, x, order);
+      for (int k = 0; k < 3; ++k) {
+        const double at = std::sqrt(1 + 2 * point(generator)) - 1;
+        const T t = T::variable(at);
+        const T series = sin(t) * on_taylor[c].second(t * t / 2.0 + t);
+        expect_relative(value_at(d, {x}, {at}), series.derivative(order), 1e-9,
+                        cases[c].name + " order " + std::to_string(order));
+      }
+    }
+  }
+}
+
+TEST(SymbolicDiff, HigherDerivativesOfPolynomialsAreExact) {
+  const Expr x = variable("x"), y = variable("y");
+  EXPECT_TRUE(nabla::sym::diff(pow(x, 5), x, 4).same(120 * x))
+      << to_string(nabla::sym::diff(pow(x, 5), x, 4));
+  EXPECT_TRUE(nabla::sym::diff(pow(x, 5), x, 6).same(Expr(0)));
+  EXPECT_TRUE(nabla::sym::diff(x * x * y + y + 2, x, 3).same(Expr(0)));
+  EXPECT_TRUE(nabla::sym::diff(pow(x, 3) * y, x, 3).same(6 * y));
+  EXPECT_TRUE(nabla::sym::diff(pow(x, 3) * y, y, 3).same(Expr(0)));
+}
+
+// atan2, hypot, min and max have no series here: they fall back to repeated differentiation.
+TEST(SymbolicDiff, HigherDerivativesThroughBinaryFunctionsMatchRepeatedDifferentiation) {
+  const Expr x = variable("x");
+  for (const Expr& f : {atan2(x, 1 + x * x), hypot(x, 2 * x + 1) * exp(x), pow(x, sin(x))}) {
+    Expr repeated = f;
+    for (int k = 0; k < 4; ++k) repeated = nabla::sym::diff(repeated, x);
+    for (double at : {0.3, 1.7}) {
+      expect_relative(value_at(nabla::sym::diff(f, x, 4), {x}, {at}), value_at(repeated, {x}, {at}),
+                      1e-10, to_string(f));
+    }
+  }
+}
+
+// The case: by repeated differentiation the 10th derivative of sin(sin(sin(sin x))) has
+// 350 410 nodes.
+TEST(SymbolicDiff, TenthDerivativeOfFourNestedSinesStaysSmall) {
+  const Expr x = variable("x");
+  const Expr d = nabla::sym::diff(sin(sin(sin(sin(x)))), x, 10);
+  EXPECT_LT(nabla::sym::node_count(d), 2000u);
+  using T = nabla::Taylor<double, 10>;
+  const T t = sin(sin(sin(sin(T::variable(0.7)))));
+  expect_relative(value_at(d, {x}, {0.7}), t.derivative(10), 1e-11, "10th derivative");
 }
 
 // --- no expression swell -------------------------------------------------------------------

@@ -37,7 +37,12 @@ namespace nabla::sym {
 
 // ∂e/∂variable. `variable` must be a variable (throws std::invalid_argument otherwise).
 Expr diff(const Expr& e, const Expr& variable);
-// The order-th derivative (order >= 0; order 0 is e itself).
+// The order-th derivative (order >= 0; order 0 is e itself). Orders 1 and 2 differentiate
+// repeatedly. From order 3 on, every node's derivatives along `variable` are built together
+// (Leibniz's rule for products, Faà di Bruno's formula for functions, integer coefficients), so
+// the result has O(order^2) nodes per node of e (O(order^3) per function) instead of the
+// exponential growth of repeated differentiation; expressions with atan2, hypot, min or max
+// still differentiate repeatedly.
 Expr diff(const Expr& e, const Expr& variable, int order);
 
 // ∂e/∂variables[i] for every i, from one reverse pass.
