@@ -20,12 +20,58 @@ namespace {
 
 // --- the table: one live node per structure ------------------------------------------------
 //
-// Keyed by the node's hash; a bucket may hold a dying node (its last Expr gone, its deleter not
-// yet run), which weak_from_this().lock() recognises. Never destroyed, so that Expr objects with
+// Open addressing with linear probing: each slot holds a node's hash beside its address, so a
+// probe compares hashes in one contiguous array and touches a node only when the hash matches
+// (a std::unordered_multimap walked a linked list of heap nodes instead: parsing spent a third
+// of its time there). A slot may hold a dying node (its last Expr gone, its deleter not yet
+// run), which weak_from_this().lock() recognises. Never destroyed, so that Expr objects with
 // static storage can still release their nodes at exit.
 struct Table {
+  struct Slot {
+    std::size_t hash = 0;
+    const Node* node = nullptr;  // nullptr: empty
+  };
   std::mutex mutex;
-  std::unordered_multimap<std::size_t, const Node*> nodes;
+  std::vector<Slot> slots = std::vector<Slot>(1024);
+  std::size_t used = 0;
+
+  std::size_t mask() const { return slots.size() - 1; }
+
+  void insert(std::size_t hash, const Node* node) {
+    if (2 * (used + 1) > slots.size()) grow();
+    std::size_t i = hash & mask();
+    while (slots[i].node) i = (i + 1) & mask();
+    slots[i] = {hash, node};
+    ++used;
+  }
+
+  // Backward-shift deletion: later slots of the probe sequence move up, so that no lookup
+  // stops early at the hole.
+  void erase(const Node* node) {
+    std::size_t i = node->hash & mask();
+    while (slots[i].node != node) i = (i + 1) & mask();
+    for (std::size_t j = (i + 1) & mask(); slots[j].node; j = (j + 1) & mask()) {
+      const std::size_t home = slots[j].hash & mask();
+      // slot j may move to i if its home is not in the cyclic range (i, j]
+      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays) continue;
+      slots[i] = slots[j];
+      i = j;
+    }
+    slots[i] = {};
+    --used;
+  }
+
+  void grow() {
+    std::vector<Slot> old = std::move(slots);
+    slots = std::vector<Slot>(old.size() * 2);
+    for (const Slot& slot : old) {
+      if (!slot.node) continue;
+      std::size_t i = slot.hash & mask();
+      while (slots[i].node) i = (i + 1) & mask();
+      slots[i] = slot;
+    }
+  }
 };
 Table& table() {
   static Table* instance = new Table;
@@ -33,9 +79,10 @@ Table& table() {
 }
 
 // Freeing a node releases its operands, which may free them in turn: a chain of a million nodes
-// would recurse a million deep. Instead each thread keeps a work list and frees iteratively.
+// would recurse a million deep. Instead a dying node hands its operands to its thread's work
+// list, and the outermost destructor releases them one by one.
 struct FreeList {
-  std::vector<const Node*> pending;
+  std::vector<std::shared_ptr<const Node>> pending;
   bool draining = false;
 };
 FreeList& free_list() {
@@ -46,32 +93,28 @@ FreeList& free_list() {
 void unregister(const Node* node) {
   Table& t = table();
   std::lock_guard lock(t.mutex);
-  auto [first, last] = t.nodes.equal_range(node->hash);
-  for (auto it = first; it != last; ++it) {
-    if (it->second == node) {
-      t.nodes.erase(it);
-      return;
-    }
-  }
+  t.erase(node);
 }
 
-void release(const Node* node) noexcept {
+}  // namespace
+
+Node::~Node() {
+  unregister(this);
   FreeList& list = free_list();
-  list.pending.push_back(node);
+  for (auto& operand : operands) {
+    if (operand) list.pending.push_back(std::move(operand));
+  }
   if (list.draining) return;
   list.draining = true;
   while (!list.pending.empty()) {
-    const Node* next = list.pending.back();
+    std::shared_ptr<const Node> next = std::move(list.pending.back());
     list.pending.pop_back();
-    unregister(next);
-    delete next;  // operands reaching zero come back here and wait in `pending`
+    next.reset();  // a node reaching zero here runs this destructor, which only queues
   }
   list.draining = false;
 }
 
-struct Deleter {
-  void operator()(const Node* node) const noexcept { release(node); }
-};
+namespace {
 
 // splitmix64's finaliser: pointers (aligned, close together) spread over every bucket.
 std::size_t mix(std::uint64_t z) {
@@ -101,9 +144,9 @@ Expr make(Kind kind, std::int32_t code, double number, std::string_view name, co
 
   Table& t = table();
   std::lock_guard lock(t.mutex);
-  auto [first, last] = t.nodes.equal_range(h);
-  for (auto it = first; it != last; ++it) {
-    const Node* n = it->second;
+  for (std::size_t i = h & t.mask(); t.slots[i].node; i = (i + 1) & t.mask()) {
+    if (t.slots[i].hash != h) continue;
+    const Node* n = t.slots[i].node;
     if (n->kind != kind || n->code != code || bits(n->number) != bits(number) ||
         n->arity != arity || n->name != name)
       continue;
@@ -111,7 +154,10 @@ Expr make(Kind kind, std::int32_t code, double number, std::string_view name, co
     if (b && n->operands[1].get() != b->node()) continue;
     if (auto live = n->weak_from_this().lock()) return Expr(std::move(live));
   }
-  auto* node = new Node;
+  // One allocation for the node and its reference counts, side by side in memory: a lookup that
+  // finds the node touches the counts next (weak_from_this().lock() above).
+  auto owner = std::make_shared<Node>();
+  Node* node = owner.get();
   node->kind = kind;
   node->arity = arity;
   node->code = code;
@@ -120,9 +166,8 @@ Expr make(Kind kind, std::int32_t code, double number, std::string_view name, co
   node->name = std::string(name);
   if (a) node->operands[0] = a->node()->shared_from_this();
   if (b) node->operands[1] = b->node()->shared_from_this();
-  std::shared_ptr<const Node> owner(node, Deleter{});
-  t.nodes.emplace(h, node);
-  return Expr(std::move(owner));
+  t.insert(h, node);
+  return Expr(std::shared_ptr<const Node>(std::move(owner)));
 }
 
 Order topological_order(const std::vector<const Node*>& roots) {
@@ -205,9 +250,40 @@ Expr append_term(const std::optional<Expr>& sum, const Expr& term) {
   return sum ? make_add(*sum, term) : term;
 }
 
+// The term of a sum without its numeric coefficient (nullptr for a number), read from nodes:
+// the searches below look at up to kSearch terms for every term added, and most find nothing,
+// so they look without copying Exprs (each copy is two atomic operations).
+const detail::Node* rest_of_term(const detail::Node* term) {
+  if (term->kind == Kind::number) return nullptr;
+  if (term->kind == Kind::multiply && term->operands[0]->kind == Kind::number) {
+    return term->operands[1].get();
+  }
+  return term;
+}
+const detail::Node* base_of_factor(const detail::Node* factor) {
+  return factor->kind == Kind::power ? factor->operands[0].get() : factor;
+}
+
+// Whether the last kSearch links of the chain `body` of `kind` have an item whose key (the
+// term's rest, the factor's base) is `key`.
+template <class Key>
+bool chain_has(const Expr& body, Kind kind, const detail::Node* key, Key key_of) {
+  const detail::Node* cur = body.node();
+  for (int k = 0; k < kSearch; ++k) {
+    const bool is_link = cur->kind == kind;
+    if (key_of(is_link ? cur->operands[1].get() : cur) == key) return true;
+    if (!is_link) return false;
+    cur = cur->operands[0].get();
+  }
+  return false;
+}
+
 // body + t, combining t with a like term among the last kSearch terms of body.
 Expr add_like(const Expr& body, const Expr& t) {
   const Term added = split_term(t);
+  if (!chain_has(body, Kind::add, added.rest->node(), rest_of_term)) {
+    return raw(Kind::add, body, t);
+  }
   std::vector<Expr> tail;  // terms passed over, last first
   Expr cur = body;
   for (int k = 0; k < kSearch; ++k) {
@@ -294,6 +370,9 @@ Expr append_factor(const std::optional<Expr>& product, const Expr& f) {
 Expr multiply_factor(const Expr& p, const Expr& f) {
   const auto [base, exponent] = split_power(f);
   if (is_power_of(f, p)) return make_pow(p, make_add(Expr(1.0), exponent));
+  if (!chain_has(p, Kind::multiply, base.node(), base_of_factor)) {
+    return raw(Kind::multiply, p, f);
+  }
   std::vector<Expr> tail;
   Expr cur = p;
   for (int k = 0; k < kSearch; ++k) {
@@ -491,7 +570,20 @@ Expr max(const Expr& a, const Expr& b) {
 
 Expr pow(const Expr& base, const Expr& exponent) { return make_pow(base, exponent); }
 
-Expr::Expr(double value) : Expr(make(Kind::number, 0, value, {}, nullptr, nullptr)) {}
+namespace {
+Expr make_number(double value) { return make(Kind::number, 0, value, {}, nullptr, nullptr); }
+}  // namespace
+
+// The simplifier asks for 0, 1 and -1 all the time (every factor that is not a power has
+// exponent 1): those nodes are kept, and copying one is cheaper than finding it in the table.
+Expr::Expr(double value)
+    : Expr([value] {
+        static const Expr zero = make_number(0), one = make_number(1), minus_one = make_number(-1);
+        if (value == 0) return zero;
+        if (value == 1) return one;
+        if (value == -1) return minus_one;
+        return make_number(value);
+      }()) {}
 
 double Expr::number() const noexcept {
   if (kind() == Kind::number || kind() == Kind::constant) return node_->number;

@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "graph.hpp"
@@ -57,13 +59,14 @@ class Printer {
   std::string print(const Expr& root) {
     stack_.push_back({root, kNone, false, {}});
     while (!stack_.empty()) {
+      if (!stack_.back().node) {
+        out_ += stack_.back().text;
+        stack_.pop_back();
+        continue;
+      }
       Task task = std::move(stack_.back());
       stack_.pop_back();
-      if (!task.node) {
-        out_ += task.text;
-      } else {
-        expand(*task.node, task.min_precedence, task.negated);
-      }
+      expand(*task.node, task.min_precedence, task.negated);
     }
     return std::move(out_);
   }
@@ -73,17 +76,22 @@ class Printer {
     std::optional<Expr> node;  // empty: emit `text`
     int min_precedence = kNone;
     bool negated = false;  // print -node (only for numbers and terms with a coefficient)
-    std::string text;
+    // A literal, a node's name (the root keeps every node alive), or a string in `strings_`:
+    // tasks are moved around a lot, and a view moves cheaper than a string.
+    std::string_view text;
   };
 
   // Tasks are pushed in reverse, so each expansion collects its pieces first.
   using Pieces = std::vector<Task>;
-  static Task text(std::string s) { return {std::nullopt, kNone, false, std::move(s)}; }
+  static Task text(std::string_view s) { return {std::nullopt, kNone, false, s}; }
+  // Text made while printing (numbers, composed names): kept in `strings_` until the end.
+  Task owned(std::string s) { return text(strings_.emplace_back(std::move(s))); }
   static Task node(const Expr& e, int min_precedence, bool negated = false) {
     return {e, min_precedence, negated, {}};
   }
   void push(Pieces& pieces) {
     for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) stack_.push_back(std::move(*it));
+    pieces.clear();
   }
 
   static int precedence(const Expr& e, bool negated) {
@@ -105,24 +113,26 @@ class Printer {
     }
   }
 
-  std::string open() const { return latex_ ? "\\left(" : "("; }
-  std::string close() const { return latex_ ? "\\right)" : ")"; }
+  std::string_view open() const { return latex_ ? "\\left(" : "("; }
+  std::string_view close() const { return latex_ ? "\\right)" : ")"; }
 
   void expand(const Expr& e, int min_precedence, bool negated) {
-    Pieces p;
+    Pieces& p = pieces_;  // reused: expand runs once per node, and is never re-entered
+    p.clear();
     if (precedence(e, negated) < min_precedence) {
       p = {text(open()), node(e, kNone, negated), text(close())};
       return push(p);
     }
     switch (e.kind()) {
       case Kind::number:
-        p.push_back(text(number_text(negated ? -e.number() : e.number())));
+        p.push_back(owned(number_text(negated ? -e.number() : e.number())));
         break;
       case Kind::variable:
         p.push_back(text(e.name()));
         break;
       case Kind::constant:
-        p.push_back(text(latex_ && e.name() == "pi" ? "\\pi" : e.name()));
+        p.push_back(text(latex_ && e.name() == "pi" ? std::string_view("\\pi")
+                                                    : std::string_view(e.name())));
         break;
       case Kind::add: {
         // Straight onto the stack, last term first: a sum of thousands of terms is not
@@ -152,10 +162,10 @@ class Printer {
         break;
       case Kind::polygamma:
         if (latex_) {
-          p = {text("\\psi^{(" + std::to_string(e.order()) + ")}\\left("),
+          p = {owned("\\psi^{(" + std::to_string(e.order()) + ")}\\left("),
                node(e.operand(0), kNone), text("\\right)")};
         } else {
-          p = {text("polygamma(" + std::to_string(e.order()) + ", "), node(e.operand(0), kNone),
+          p = {owned("polygamma(" + std::to_string(e.order()) + ", "), node(e.operand(0), kNone),
                text(")")};
         }
         break;
@@ -169,8 +179,8 @@ class Printer {
                                  : (e.kind() == Kind::min || e.kind() == Kind::max)
                                      ? "\\" + name
                                      : "\\operatorname{" + name + "}";
-        p = {text(head + open()), node(e.operand(0), kNone), text(", "), node(e.operand(1), kNone),
-             text(close())};
+        p = {owned(std::string(head).append(open())), node(e.operand(0), kNone), text(", "),
+             node(e.operand(1), kNone), text(close())};
         break;
       }
     }
@@ -224,14 +234,14 @@ class Printer {
     c = std::abs(c);
     if (!latex_) return infix_product(p, c, rest);
     Pieces numerator, denominator;
-    if (c != 1) numerator.push_back(text(number_text(c)));
+    if (c != 1) numerator.push_back(owned(number_text(c)));
     const std::vector<Expr> factors =
         rest.kind() == Kind::multiply ? chain(rest) : std::vector<Expr>{rest};
     std::size_t denominator_count = 0;
     for (const Expr& f : factors) {
       if (f.kind() == Kind::power && is_negative_number(f.operand(1))) ++denominator_count;
     }
-    const std::string times = latex_ ? " \\cdot " : "*";
+    const std::string_view times = latex_ ? " \\cdot " : "*";
     for (const Expr& f : factors) {
       const bool down = f.kind() == Kind::power && is_negative_number(f.operand(1));
       Pieces& side = down ? denominator : numerator;
@@ -245,7 +255,7 @@ class Printer {
         // `x/(y + 1)` needs its parentheses; alone in a \frac, y + 1 does not
         side.push_back(node(f.operand(0), latex_ && denominator_count == 1 ? kNone : kPower));
       } else {
-        power(side, f.operand(0), text(number_text(k)));
+        power(side, f.operand(0), owned(number_text(k)));
       }
     }
     if (numerator.empty()) numerator.push_back(text("1"));
@@ -272,7 +282,7 @@ class Printer {
   void infix_product(Pieces& p, double c, const Expr& rest) {
     bool first = true;
     if (c != 1) {
-      p.push_back(text(number_text(c)));
+      p.push_back(owned(number_text(c)));
       first = false;
     }
     const std::vector<Expr> factors =
@@ -290,11 +300,11 @@ class Printer {
             p.push_back(node(base, kPower));
           } else {
             const std::string exponent = number_text(k);
-            power(p, base, text(std::isfinite(k) ? exponent : "(" + exponent + ")"));
+            power(p, base, owned(std::isfinite(k) ? exponent : "(" + exponent + ")"));
           }
         } else {
           if (!first) p.push_back(text("*"));
-          power(p, base, text(number_text(-k)));
+          power(p, base, owned(number_text(-k)));
         }
         first = false;
         continue;
@@ -310,7 +320,7 @@ class Printer {
     const std::string name(function_name(f));
     const Expr x = e.operand(0);
     if (!latex_) {
-      p = {text(name + "("), node(x, kNone), text(")")};
+      p = {owned(name + "("), node(x, kNone), text(")")};
       return;
     }
     if (f == Function::sqrt) {
@@ -351,12 +361,14 @@ class Printer {
         default:
           head = "\\operatorname{" + name + "}";
       }
-      p = {text(head + "\\left("), node(x, kNone), text("\\right)")};
+      p = {owned(head + "\\left("), node(x, kNone), text("\\right)")};
     }
   }
 
   bool latex_;
   std::vector<Task> stack_;
+  Pieces pieces_;
+  std::deque<std::string> strings_;  // a deque: adding a string moves none of the others
   std::string out_;
 };
 

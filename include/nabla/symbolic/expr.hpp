@@ -206,6 +206,11 @@ struct Node : std::enable_shared_from_this<Node> {
   std::size_t hash = 0;
   std::string name;  // variable or constant
   std::array<std::shared_ptr<const Node>, 2> operands;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();  // leaves the node table; frees the operands without recursion (src/symbolic/expr.cpp)
 };
 
 }  // namespace detail
