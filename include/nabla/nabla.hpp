@@ -22,3 +22,5 @@
 #include "nabla/symbolic/expr.hpp"
 #include "nabla/symbolic/formula.hpp"
 #include "nabla/symbolic/parse.hpp"
+#include "nabla/tensor/tensor.hpp"
+#include "nabla/tensor/variable.hpp"

@@ -1,0 +1,584 @@
+// The autograd engine: Variable, Function, the backward pass, grad(), per-thread configuration.
+//
+// The backward pass in four steps (run_pass below):
+//   1. discover: an iterative depth-first walk from the outputs' creators marks every Function
+//      reachable through non-leaf inputs, and counts for each how many input edges of reachable
+//      Functions point at its outputs (waiting_for: the consumers that must send it gradients);
+//   2. seed: each output's flowing gradient is ones of its shape;
+//   3. Kahn's loop: a Function whose consumers have all finished is ready; it takes the
+//      gradients flowing into its outputs, runs backward, and adds the results into its inputs
+//      (flow for a non-leaf, grad() for a leaf, out of place), releasing the creators it fed;
+//   4. clean up the scratch (also when a backward throws).
+// Every Function is visited once and every edge twice: linear in the graph, whatever its shape.
+#include <algorithm>
+#include <atomic>
+#include <ostream>
+#include <unordered_set>
+
+#include "autograd_internal.hpp"
+
+namespace nabla {
+
+namespace {
+
+std::atomic<std::int64_t> live_variables{0};
+std::atomic<std::int64_t> live_functions{0};
+std::atomic<std::int64_t> backward_calls{0};
+std::atomic<std::uint64_t> pass_counter{0};
+
+thread_local bool grad_enabled = true;
+thread_local bool training = true;
+
+// Sets grad mode for a scope (the backward pass records itself exactly when create_graph).
+class GradMode {
+ public:
+  explicit GradMode(bool enabled) : previous_(grad_enabled) { grad_enabled = enabled; }
+  ~GradMode() { grad_enabled = previous_; }
+  GradMode(const GradMode&) = delete;
+  GradMode& operator=(const GradMode&) = delete;
+
+ private:
+  bool previous_;
+};
+
+std::string describe(std::string_view function) { return std::string(function); }
+
+Variable accumulate(const Variable& total, const Variable& term) {
+  return total.defined() ? total + term : term;
+}
+
+// The first element's address identifies a tensor's storage (tensors are contiguous views).
+const void* storage_key(const Tensor& t) {
+  if (t.size() == 0) return nullptr;
+  if (t.dtype() == DType::float32) return t.data<float>();
+  return t.data<double>();
+}
+
+std::string input_label(const Variable& x, std::size_t index) {
+  std::string label = "input " + std::to_string(index);
+  if (!x.name().empty()) label += " ('" + x.name() + "')";
+  return label;
+}
+
+}  // namespace
+
+// ---- Variable --------------------------------------------------------------------------------
+
+namespace detail {
+VariableImpl::VariableImpl(Tensor data) : data(std::move(data)) {
+  live_variables.fetch_add(1, std::memory_order_relaxed);
+}
+VariableImpl::~VariableImpl() { live_variables.fetch_sub(1, std::memory_order_relaxed); }
+}  // namespace detail
+
+Variable::Variable(Tensor data) : impl_(std::make_shared<detail::VariableImpl>(std::move(data))) {
+  if (!impl_->data.defined()) throw AutogradError("Variable: the tensor is undefined");
+}
+Variable::Variable(Tensor data, std::string name) : Variable(std::move(data)) {
+  impl_->name = std::move(name);
+}
+Variable::Variable(double value, std::string name) : Variable(Tensor(value), std::move(name)) {}
+
+void Variable::set_data(Tensor data) {
+  detail::VariableImpl& self = impl();
+  if (self.creator) {
+    throw AutogradError("set_data: only a leaf's data can be replaced (this Variable was made by " +
+                        describe(self.creator->name()) + ")");
+  }
+  if (!data.defined()) throw AutogradError("set_data: the tensor is undefined");
+  self.data = std::move(data);
+}
+
+Variable Variable::grad() const { return impl().grad; }
+void Variable::cleargrad() { impl().grad = Variable(); }
+const std::string& Variable::name() const { return impl().name; }
+void Variable::set_name(std::string name) { impl().name = std::move(name); }
+int Variable::generation() const { return impl().generation; }
+
+Variable Variable::detach() const { return Variable(data()); }
+
+void Variable::unchain() {
+  impl().creator.reset();
+  impl_->generation = 0;
+}
+
+std::ostream& operator<<(std::ostream& out, const Variable& x) {
+  if (!x.defined()) return out << "variable(None)";
+  std::string text = to_string(x.data());
+  std::string indented;
+  for (char c : text) {
+    indented += c;
+    if (c == '\n') indented += std::string(9, ' ');
+  }
+  return out << "variable(" << indented << ")";
+}
+
+// ---- Function --------------------------------------------------------------------------------
+
+Function::Function() { live_functions.fetch_add(1, std::memory_order_relaxed); }
+
+Function::~Function() {
+  live_functions.fetch_sub(1, std::memory_order_relaxed);
+  // Dropping the last output of a chain of n operations would destroy it by n nested
+  // destructor calls. Instead, every Function that only this one keeps alive is moved here and
+  // destroyed in this loop, after its own inputs have been detached the same way.
+  std::vector<std::shared_ptr<Function>> doomed;
+  detail::GraphAccess::detach_inputs(*this, doomed);
+  while (!doomed.empty()) {
+    std::shared_ptr<Function> f = std::move(doomed.back());
+    doomed.pop_back();
+    detail::GraphAccess::detach_inputs(*f, doomed);
+  }  // each f dies here with no inputs left: its destructor returns at once
+}
+
+std::vector<Tensor> Function::forward(const std::vector<Tensor>&) {
+  throw AutogradError(describe(name()) +
+                      ": forward on Tensors is not implemented (built-in operations compute "
+                      "their values directly; a user-defined Function must override forward)");
+}
+
+std::vector<Variable> Function::apply(std::shared_ptr<Function> f,
+                                      const std::vector<Variable>& inputs) {
+  if (!f) throw AutogradError("Function::apply: no function");
+  std::vector<Tensor> xs;
+  xs.reserve(inputs.size());
+  for (const Variable& x : inputs) xs.push_back(x.data());
+  std::vector<Tensor> ys = f->forward(xs);
+  std::vector<Variable> outputs;
+  outputs.reserve(ys.size());
+  if (!is_grad_enabled()) {
+    for (Tensor& y : ys) outputs.emplace_back(std::move(y));
+    return outputs;
+  }
+  std::vector<const Variable*> pointers;
+  pointers.reserve(inputs.size());
+  for (const Variable& x : inputs) pointers.push_back(&x);
+  detail::GraphAccess::attach_inputs(*f, pointers.data(), pointers.size(), detail::save_all);
+  for (Tensor& y : ys) {
+    if (!y.defined()) throw AutogradError(describe(f->name()) + ": forward returned no tensor");
+    outputs.push_back(detail::GraphAccess::attach_output(f, std::move(y), ys.size() > 1));
+  }
+  return outputs;
+}
+
+Variable Function::input(std::size_t i) const {
+  if (released_) {
+    throw AutogradError(describe(name()) +
+                        ": its saved inputs were freed by an earlier grad() pass; pass "
+                        "retain_graph = true to that call to differentiate twice");
+  }
+  const Edge& edge = inputs_.at(i);
+  auto check = [&](const Tensor& data) {
+    const std::uint64_t now = data.version();
+    if (now != edge.version) {
+      throw AutogradError(describe(name()) +
+                          ": an input saved for backward was modified in place (version " +
+                          std::to_string(edge.version) + ", now " + std::to_string(now) + ")");
+    }
+  };
+  if (edge.variable) {
+    check(edge.variable->data);
+    return Variable(edge.variable);
+  }
+  std::shared_ptr<detail::VariableImpl> leaf = edge.leaf.lock();
+  if (edge.saved.defined()) {
+    check(edge.saved);
+    if (leaf && leaf->data.shares_storage(edge.saved)) return Variable(leaf);
+    if (leaf && is_grad_enabled()) {
+      throw AutogradError(describe(name()) + ": the data of input " + std::to_string(i) +
+                          " was replaced (set_data) after forward, so a differentiable "
+                          "(create_graph) gradient cannot be formed");
+    }
+    return Variable(edge.saved);  // a constant: the input itself is gone or was replaced
+  }
+  if (leaf) {
+    check(leaf->data);
+    return Variable(leaf);
+  }
+  throw AutogradError(describe(name()) + ": input " + std::to_string(i) +
+                      " was not saved for backward and no longer exists");
+}
+
+Variable Function::output(std::size_t i) const {
+  const Output& out = outputs_.at(i);
+  std::shared_ptr<detail::VariableImpl> y = out.variable.lock();
+  if (!y) {
+    throw AutogradError(describe(name()) + ": output " + std::to_string(i) +
+                        " no longer exists, so backward cannot read it");
+  }
+  const std::uint64_t now = y->data.version();
+  if (now != out.version) {
+    throw AutogradError(describe(name()) +
+                        ": an output saved for backward was modified in place (version " +
+                        std::to_string(out.version) + ", now " + std::to_string(now) + ")");
+  }
+  return Variable(std::move(y));
+}
+
+const Shape& Function::input_shape(std::size_t i) const {
+  const Edge& edge = inputs_.at(i);
+  if (edge.variable) return edge.variable->data.shape();
+  if (edge.saved.defined()) return edge.saved.shape();
+  // The leaf is held by whoever keeps it alive (it needs a gradient, so someone does).
+  if (std::shared_ptr<detail::VariableImpl> leaf = edge.leaf.lock()) return leaf->data.shape();
+  throw AutogradError(describe(name()) + ": input " + std::to_string(i) + " no longer exists");
+}
+
+bool Function::needs_input_grad(std::size_t i) const {
+  const Edge& edge = inputs_.at(i);
+  return edge.variable != nullptr || !edge.leaf.expired();
+}
+
+namespace detail {
+
+void GraphAccess::attach_inputs(Function& f, const Variable* const* inputs, std::size_t count,
+                                SavedInputs saved) {
+  f.inputs_.reserve(count);
+  int generation = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::shared_ptr<VariableImpl>& x = inputs[i]->impl_;
+    if (!x) throw AutogradError(describe(f.name()) + ": an input is an undefined Variable");
+    Function::Edge& edge = f.inputs_.emplace_back();
+    edge.version = x->data.version();
+    if (x->creator) {
+      edge.variable = x;
+    } else {
+      edge.leaf = x;
+      const bool reads = i < 64 ? ((saved >> i) & 1) != 0 : saved == save_all;
+      if (reads) edge.saved = x->data;
+    }
+    generation = std::max(generation, x->generation);
+  }
+  f.generation_ = generation;
+}
+
+Variable GraphAccess::attach_output(const std::shared_ptr<Function>& f, Tensor y,
+                                    bool keep_metadata) {
+  auto impl = std::make_shared<VariableImpl>(std::move(y));
+  impl->creator = f;
+  impl->generation = f->generation_ + 1;
+  Function::Output& out = f->outputs_.emplace_back();
+  out.variable = impl;
+  out.version = impl->data.version();
+  if (keep_metadata) {
+    out.shape = impl->data.shape();
+    out.dtype = impl->data.dtype();
+  }
+  return Variable(std::move(impl));
+}
+
+void GraphAccess::detach_inputs(Function& f, std::vector<std::shared_ptr<Function>>& doomed) {
+  for (Function::Edge& edge : f.inputs_) {
+    const std::shared_ptr<VariableImpl>& x = edge.variable;
+    if (x && x.use_count() == 1 && x->creator && x->creator.use_count() == 1) {
+      doomed.push_back(std::move(x->creator));
+    }
+  }
+  f.inputs_.clear();
+}
+
+Shape kept_shape(const Shape& shape, const Axes& axes) {
+  Shape kept = shape;
+  const auto n = static_cast<int>(shape.size());
+  if (axes.empty()) {
+    std::fill(kept.begin(), kept.end(), 1);
+    return kept;
+  }
+  for (int axis : axes) kept[static_cast<std::size_t>(axis < 0 ? axis + n : axis)] = 1;
+  return kept;
+}
+
+}  // namespace detail
+
+// ---- The backward pass -----------------------------------------------------------------------
+
+namespace {
+
+using detail::GraphAccess;
+using detail::VariableImpl;
+
+struct Pass {
+  bool create_graph = false;
+  bool retain_grad = false;  // backward(): keep intermediate gradients
+  bool release = false;      // grad() without retain_graph: free the graph afterwards
+  std::vector<Variable>* results = nullptr;  // grad(): one slot per input; else backward()
+  VariableImpl* root = nullptr;              // backward(): the Variable whose grad() is the seed
+
+  std::vector<std::shared_ptr<Function>> visited;
+  std::vector<std::shared_ptr<VariableImpl>> roots;
+  std::unordered_set<const void*> handed_out;  // storages given out as grad() in this pass
+
+  Pass() = default;
+  Pass(const Pass&) = delete;
+  Pass& operator=(const Pass&) = delete;
+
+  // Leaves no gradient behind on the graph, whether the pass finished or threw.
+  ~Pass() {
+    for (const std::shared_ptr<VariableImpl>& r : roots) r->flow = Variable();
+    for (const std::shared_ptr<Function>& f : visited) {
+      for (GraphAccess::Output& out : GraphAccess::outputs(*f)) {
+        if (std::shared_ptr<VariableImpl> y = out.variable.lock()) y->flow = Variable();
+      }
+    }
+  }
+
+  // A gradient handed out as someone's grad() must not share storage with another handed out
+  // in the same pass (an optimizer updating one in place would change the other).
+  Variable own(Variable g) {
+    if (create_graph) return g;
+    const void* key = storage_key(g.data());
+    if (key == nullptr) return g;
+    if (!handed_out.insert(key).second) {
+      g = Variable(g.data().clone());
+      handed_out.insert(storage_key(g.data()));
+    }
+    return g;
+  }
+
+  void deliver_to_leaf(VariableImpl& leaf, const Variable& g) {
+    if (results != nullptr) {
+      if (leaf.capture >= 0) {
+        Variable& slot = (*results)[static_cast<std::size_t>(leaf.capture)];
+        slot = accumulate(slot, g);
+      }
+      return;  // grad() leaves every grad() alone
+    }
+    leaf.grad = leaf.grad.defined() ? leaf.grad + g : own(g);
+  }
+
+  void discover() {
+    const std::uint64_t id = pass_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::vector<Function*> stack;
+    auto visit = [&](const std::shared_ptr<Function>& f) {
+      std::uint64_t& mark = GraphAccess::pass(*f);
+      if (mark == id) return;
+      mark = id;
+      GraphAccess::waiting_for(*f) = 0;
+      visited.push_back(f);
+      stack.push_back(f.get());
+    };
+    for (const std::shared_ptr<VariableImpl>& r : roots) {
+      if (r->creator) visit(r->creator);
+    }
+    while (!stack.empty()) {
+      Function* f = stack.back();
+      stack.pop_back();
+      for (GraphAccess::Edge& edge : GraphAccess::inputs(*f)) {
+        if (!edge.variable || !edge.variable->creator) continue;
+        visit(edge.variable->creator);
+        ++GraphAccess::waiting_for(*edge.variable->creator);
+      }
+    }
+  }
+
+  void seed() {
+    for (const std::shared_ptr<VariableImpl>& r : roots) {
+      Variable ones(Tensor::ones_like(r->data));
+      if (results == nullptr && r.get() == root) handed_out.insert(storage_key(ones.data()));
+      if (r->creator) {
+        r->flow = accumulate(r->flow, ones);
+      } else if (results != nullptr) {
+        deliver_to_leaf(*r, ones);
+      } else {
+        r->grad = accumulate(r->grad, ones);  // backward() on a leaf
+      }
+    }
+  }
+
+  // The gradients flowing into f's outputs; false if none did.
+  bool gather(Function& f, std::vector<Variable>& gys) {
+    std::vector<GraphAccess::Output>& outputs = GraphAccess::outputs(f);
+    gys.clear();
+    gys.resize(outputs.size());
+    bool any = false;
+    for (std::size_t j = 0; j < outputs.size(); ++j) {
+      std::shared_ptr<VariableImpl> y = outputs[j].variable.lock();
+      if (!y || !y->flow.defined()) continue;
+      Variable gy = std::move(y->flow);
+      y->flow = Variable();
+      if (results != nullptr) {
+        if (y->capture >= 0) {
+          Variable& slot = (*results)[static_cast<std::size_t>(y->capture)];
+          slot = accumulate(slot, gy);
+        }
+      } else if (y.get() == root) {
+        y->grad = accumulate(y->grad, gy);  // the seed: kept, as DeZero keeps y.grad
+      } else if (retain_grad) {
+        y->grad = y->grad.defined() ? y->grad + gy : own(gy);
+      }
+      gys[j] = std::move(gy);
+      any = true;
+    }
+    if (any) {
+      for (std::size_t j = 0; j < outputs.size(); ++j) {
+        if (!gys[j].defined()) {
+          gys[j] = Variable(Tensor::zeros(outputs[j].shape, outputs[j].dtype));
+        }
+      }
+    }
+    return any;
+  }
+
+  // False when every input is a leaf nobody holds any more (constants made for one
+  // expression): backward would compute gradients only to drop them.
+  static bool needs_any_input_grad(const Function& f) {
+    for (std::size_t i = 0; i < f.num_inputs(); ++i) {
+      if (f.needs_input_grad(i)) return true;
+    }
+    return false;
+  }
+
+  // Checks a gradient against the input it is for, converting its dtype if needed.
+  static Variable fit(const Function& f, std::size_t i, Variable g, const Tensor& data) {
+    if (g.shape() != data.shape()) {
+      throw AutogradError(describe(f.name()) + ": backward gave a gradient of shape " +
+                          shape_string(g.shape()) + " for input " + std::to_string(i) +
+                          " of shape " + shape_string(data.shape()));
+    }
+    if (g.dtype() != data.dtype()) g = astype(g, data.dtype());
+    return g;
+  }
+
+  void run() {
+    discover();
+    seed();
+    std::vector<Function*> ready;
+    for (const std::shared_ptr<Function>& f : visited) {
+      if (GraphAccess::waiting_for(*f) == 0) ready.push_back(f.get());
+    }
+    std::vector<Variable> gys;
+    while (!ready.empty()) {
+      Function& f = *ready.back();
+      ready.pop_back();
+      std::vector<Variable> gxs;
+      if (gather(f, gys)) {
+        if (GraphAccess::released(f)) {
+          throw AutogradError(describe(f.name()) +
+                              ": backward through a graph freed by an earlier grad() pass; "
+                              "pass retain_graph = true to that call to differentiate twice");
+        }
+        if (needs_any_input_grad(f)) {
+          gxs = f.backward(gys);
+          backward_calls.fetch_add(1, std::memory_order_relaxed);
+          if (gxs.size() != f.num_inputs()) {
+            throw AutogradError(describe(f.name()) + ": backward returned " +
+                                std::to_string(gxs.size()) + " gradients for " +
+                                std::to_string(f.num_inputs()) + " inputs");
+          }
+        }
+        gys.clear();
+      }
+      std::vector<GraphAccess::Edge>& inputs = GraphAccess::inputs(f);
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        GraphAccess::Edge& edge = inputs[i];
+        const bool has_gradient = i < gxs.size() && gxs[i].defined();
+        if (edge.variable) {
+          VariableImpl& x = *edge.variable;
+          if (!x.creator) {  // unchained after this function recorded it: now a leaf
+            if (has_gradient) deliver_to_leaf(x, fit(f, i, std::move(gxs[i]), x.data));
+            continue;
+          }
+          if (has_gradient) x.flow = accumulate(x.flow, fit(f, i, std::move(gxs[i]), x.data));
+          Function& creator = *x.creator;
+          if (--GraphAccess::waiting_for(creator) == 0) ready.push_back(&creator);
+        } else if (has_gradient) {
+          if (std::shared_ptr<VariableImpl> leaf = edge.leaf.lock()) {
+            deliver_to_leaf(*leaf, fit(f, i, std::move(gxs[i]), leaf->data));
+          }
+        }
+      }
+    }
+    if (release) {
+      // Each Function lets go of its inputs and saved tensors; `visited` still holds the
+      // Functions themselves, which die with it, each with nothing left to destroy.
+      for (const std::shared_ptr<Function>& f : visited) {
+        GraphAccess::released(*f) = true;
+        GraphAccess::inputs(*f).clear();
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void Variable::backward(const BackwardOptions& options) const {
+  impl();  // an undefined Variable throws here
+  GradMode mode(options.create_graph);
+  Pass pass;
+  pass.create_graph = options.create_graph;
+  pass.retain_grad = options.retain_grad;
+  pass.root = impl_.get();
+  pass.roots.push_back(impl_);
+  pass.run();
+}
+
+std::vector<Variable> grad(const std::vector<Variable>& outputs,
+                           const std::vector<Variable>& inputs, const GradOptions& options) {
+  std::vector<Variable> results(inputs.size());
+  // An input listed twice shares the first one's slot.
+  std::vector<std::size_t> slot(inputs.size());
+  struct CaptureMarks {
+    std::vector<VariableImpl*> marked;
+    ~CaptureMarks() {
+      for (VariableImpl* x : marked) x->capture = -1;
+    }
+  } marks;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    (void)inputs[k].data();  // an undefined input throws
+    VariableImpl& x = *GraphAccess::impl(inputs[k]);
+    if (x.capture >= 0) {
+      slot[k] = static_cast<std::size_t>(x.capture);
+      continue;
+    }
+    x.capture = static_cast<int>(k);
+    slot[k] = k;
+    marks.marked.push_back(&x);
+  }
+  {
+    GradMode mode(options.create_graph);
+    Pass pass;
+    pass.create_graph = options.create_graph;
+    pass.release = !options.retain_graph.value_or(options.create_graph);
+    pass.results = &results;
+    for (const Variable& y : outputs) {
+      (void)y.data();
+      pass.roots.push_back(GraphAccess::impl(y));
+    }
+    pass.run();
+  }
+  std::vector<Variable> gradients(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    Variable g = results[slot[k]];
+    if (!g.defined()) {
+      if (!options.allow_unused) {
+        throw AutogradError("grad: the outputs do not depend on " + input_label(inputs[k], k) +
+                            " (allow_unused = false)");
+      }
+      g = Variable(Tensor::zeros_like(inputs[k].data()));
+    }
+    gradients[k] = std::move(g);
+  }
+  return gradients;
+}
+
+// ---- Configuration ---------------------------------------------------------------------------
+
+bool is_grad_enabled() { return grad_enabled; }
+bool is_training() { return training; }
+
+no_grad::no_grad() : previous_(grad_enabled) { grad_enabled = false; }
+no_grad::~no_grad() { grad_enabled = previous_; }
+enable_grad::enable_grad() : previous_(grad_enabled) { grad_enabled = true; }
+enable_grad::~enable_grad() { grad_enabled = previous_; }
+evaluation_mode::evaluation_mode() : previous_(training) { training = false; }
+evaluation_mode::~evaluation_mode() { training = previous_; }
+training_mode::training_mode() : previous_(training) { training = true; }
+training_mode::~training_mode() { training = previous_; }
+
+AutogradStats autograd_stats() {
+  return {live_variables.load(std::memory_order_relaxed),
+          live_functions.load(std::memory_order_relaxed),
+          backward_calls.load(std::memory_order_relaxed)};
+}
+
+}  // namespace nabla
