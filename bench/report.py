@@ -3,7 +3,7 @@
 
 Usage: report.py RESULTS.json [--sympy SYMPY.json]
 Prints Markdown tables: for each case, the median time of each variant and its ratio to the
-case's baselines (plain double, hand-written derivative, Ceres Jet). With --sympy (the output of
+case's baselines (plain double, hand-written derivative, Ceres Jet, ADOL-C, libtorch, the BLAS). With --sympy (the output of
 bench/sympy_bench.py), the SymbolicGoal table puts SymPy's figures beside nabla's.
 """
 import argparse
@@ -182,7 +182,7 @@ def reverse_table(times):
         if len(parts) != 3:
             continue
         case, variant, size = parts
-        if case.startswith("Symbolic"):
+        if case.startswith("Symbolic") or case.startswith("Tensor") or not size.isdigit():
             continue
         rows.setdefault((case, int(size)), {})[variant] = t
     if not rows:
@@ -222,6 +222,56 @@ def reverse_table(times):
               f"(primal {fmt(fixed.get('primal'))}).")
 
 
+def tensor_table(path):
+    """Tensor<Case>/<engine>[/<dtype>] entries: the chain's time per operation, GEMM's GFLOP/s,
+    the MLP step's time, each beside its baseline (libtorch; the BLAS called directly)."""
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        name = b.get("run_name", b["name"])
+        if not name.startswith("Tensor"):
+            continue
+        if b.get("aggregate_name") == "median" or (b.get("run_type") != "aggregate"
+                                                   and name not in rows):
+            rows[name] = b
+    if not rows:
+        return
+
+    def ns(name):
+        b = rows.get(name)
+        return None if b is None else b["real_time"] * UNIT_NS[b.get("time_unit", "ns")]
+
+    def ratio(a, b):
+        return "—" if a is None or b is None else f"{a / b:.2f}"
+
+    print()
+    print("| tensor case | nabla | libtorch | BLAS direct | nabla / libtorch | nabla / BLAS |")
+    print("|---|---|---|---|---|---|")
+    chain = {e: ns(f"TensorChain/{e}") for e in ("nabla", "torch")}
+    per_op = {e: None if t is None else t / rows[f"TensorChain/{e}"].get("ops", 1000)
+              for e, t in chain.items()}
+    fmt_ns = lambda t: "—" if t is None else f"{t:.0f} ns"
+    print(f"| chain of 1000 ops, forward + backward, per op | {fmt_ns(per_op['nabla'])} "
+          f"| {fmt_ns(per_op['torch'])} | — | {ratio(per_op['nabla'], per_op['torch'])} | — |")
+    for terms in (1000, 16000):
+        t = ns(f"TensorWideSum/nabla/{terms}")
+        print(f"| backward of a sum of {terms} terms, per term | "
+              f"{fmt_ns(None if t is None else t / terms)} | — | — | — | — |")
+    for dtype in ("float32", "float64"):
+        flops = {e: (rows[f"TensorGemm/{e}/{dtype}"].get("flops") / 1e9
+                     if f"TensorGemm/{e}/{dtype}" in rows else None)
+                 for e in ("nabla", "torch", "blas")}
+        fmt_g = lambda g: "—" if g is None else f"{g:.1f} GFLOP/s"
+        print(f"| GEMM 1024, {dtype} | {fmt_g(flops['nabla'])} | {fmt_g(flops['torch'])} "
+              f"| {fmt_g(flops['blas'])} | {ratio(flops['nabla'], flops['torch'])} "
+              f"| {ratio(flops['nabla'], flops['blas'])} |")
+    step = {e: ns(f"TensorMlpStep/{e}") for e in ("nabla", "torch")}
+    fmt_ms = lambda t: "—" if t is None else f"{t / 1e6:.2f} ms"
+    print(f"| MLP step (256, 784-1000-10) | {fmt_ms(step['nabla'])} | {fmt_ms(step['torch'])} "
+          f"| — | {ratio(step['nabla'], step['torch'])} | — |")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Tables from nabla_bench's JSON output.")
     parser.add_argument("results", help="Google Benchmark JSON of nabla_bench")
@@ -248,6 +298,7 @@ def main():
     reverse_table(times)
     symbolic_table(times)
     goal_table(args.results, args.sympy)
+    tensor_table(args.results)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,24 @@ TEST(TensorStorage, CopiesShareStorageAndClonesDoNot) {
   EXPECT_EQ(copy.at({0}), 1);
 }
 
+// Large buffers are cached by size when their tensor dies, so that a training loop does not
+// page-fault fresh memory every step; a reused buffer starts a new storage (version 0).
+TEST(TensorStorage, ALargeBufferIsReusedForTheNextTensorOfItsSize) {
+  const void* first = nullptr;
+  {
+    Tensor big = Tensor::zeros({256, 1000}, DType::float32);
+    big.fill_(3.0);
+    first = big.data<float>();
+  }
+  const Tensor again = Tensor::zeros({256, 1000}, DType::float32);
+  EXPECT_EQ(again.data<float>(), first);
+  EXPECT_EQ(again.version(), 0u);
+  EXPECT_EQ(again.at({255, 999}), 0.0);  // zeros are zeros, whatever the buffer held
+  const Tensor small_one = Tensor::ones({4}, DType::float32);
+  nabla::release_cached_memory();
+  EXPECT_EQ(small_one.at({3}), 1.0);
+}
+
 TEST(TensorVersion, InPlaceOperationsBumpTheVersion) {
   Tensor x{1, 2, 3};
   const Tensor view = x.reshape({3, 1});

@@ -15,6 +15,7 @@
 #include "nabla/symbolic/diff.hpp"
 #include "nabla/symbolic/evaluate.hpp"
 #include "nabla/symbolic/expr.hpp"
+#include "nabla/tensor/variable.hpp"
 
 namespace nabla::cli {
 namespace {
@@ -126,6 +127,27 @@ Row reverse_var() {
           reverse::hessian<2>(f, kPoint),         1e-12};
 }
 
+Row tensor_double_backward() {
+  // f on 0-d tensors: the gradient from grad() with create_graph, which records the backward
+  // pass itself; each Hessian row is then the gradient of one gradient entry (double backward).
+  const Tensor x0 = kPoint[0], y0 = kPoint[1];  // 0-d
+  const Variable x(x0, "x"), y(y0, "y");
+  const Variable z = f(x, y);
+  const std::vector<Variable> g = grad({z}, {x, y}, {.create_graph = true});
+  Eigen::MatrixXd H(2, 2);
+  for (Eigen::Index i = 0; i < 2; ++i) {
+    const std::vector<Variable> row = grad({g[static_cast<std::size_t>(i)]}, {x, y});
+    H(i, 0) = row[0].item();
+    H(i, 1) = row[1].item();
+  }
+  return {"tensor autograd, H by double backward",
+          "Variable (0-d)",
+          z.item(),
+          {g[0].item(), g[1].item()},
+          H,
+          1e-12};
+}
+
 // f traced on sym::Expr: its derivatives as expressions, evaluated at the point.
 struct Symbolic {
   sym::Expr x = sym::variable("x"), y = sym::variable("y");
@@ -167,6 +189,7 @@ bool run_tour(std::ostream& out) {
                               forward_dual(),
                               taylor(),
                               reverse_var(),
+                              tensor_double_backward(),
                               symbolic.row()};
   out << "nabla tour: seed 004's f(x, y) = x*x*y + y + 2 at (x, y) = (3, 4), in every mode\n"
       << "exact: value 42, gradient (24, 10), Hessian [[8, 6], [6, 0]]\n\n";

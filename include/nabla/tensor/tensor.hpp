@@ -251,6 +251,10 @@ Tensor scatter_add(const Shape& shape, const Indices& indices, const Tensor& val
 // dropped from the result.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+// Tensors' buffers of 64 KiB and more are kept for reuse when they die (up to 1 GiB in all):
+// this frees them.
+void release_cached_memory();
+
 // Threads the GEMM of matmul may use (OpenBLAS's own setting: every core by default).
 void set_num_threads(int threads);
 int num_threads();
