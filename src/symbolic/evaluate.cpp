@@ -163,19 +163,18 @@ void remove_dead_code(Flat& flat) {
 
 // chain_limit: products of at most this many factors are taken apart inside the products that
 // use them; 0 keeps every product node as built.
-Flat flatten_products(const std::vector<Expr>& outputs, const std::vector<Expr>& variables,
-                      std::size_t chain_limit) {
-  std::unordered_map<const Node*, std::uint32_t> inputs;
-  for (std::size_t i = 0; i < variables.size(); ++i) {
-    if (variables[i].kind() != Kind::variable) {
-      throw std::invalid_argument("sym::evaluate: " + to_string(variables[i]) +
-                                  " is not a variable");
-    }
-    inputs.emplace(variables[i].node(), static_cast<std::uint32_t>(i));
-  }
+// The DAG of the outputs, walked once for both ways of flattening.
+struct Graph {
+  std::unordered_map<const Node*, std::uint32_t> inputs;  // variable -> its position
   std::vector<const Node*> roots;
-  for (const Expr& e : outputs) roots.push_back(e.node());
-  const Order order = topological_order(roots);
+  Order order;
+  std::size_t input_count = 0;
+};
+
+Flat flatten_products(const Graph& graph, std::size_t chain_limit) {
+  const auto& inputs = graph.inputs;
+  const auto& roots = graph.roots;
+  const Order& order = graph.order;
   const std::size_t n = order.nodes.size();
   auto index_of = [&](const Node* node) { return order.index.at(node); };
 
@@ -219,7 +218,7 @@ Flat flatten_products(const std::vector<Expr>& outputs, const std::vector<Expr>&
   }
 
   Flat flat;
-  flat.input_count = variables.size();
+  flat.input_count = graph.input_count;
   std::vector<std::uint32_t> slot(n, 0);
   auto push = [&flat](const Instruction& in) {
     flat.code.push_back(in);
@@ -284,9 +283,20 @@ Flat flatten_products(const std::vector<Expr>& outputs, const std::vector<Expr>&
 
 Flat flatten(const std::vector<Expr>& outputs, const std::vector<Expr>& variables,
              bool share_products) {
-  Flat as_built = flatten_products(outputs, variables, 0);
+  Graph graph;
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    if (variables[i].kind() != Kind::variable) {
+      throw std::invalid_argument("sym::evaluate: " + to_string(variables[i]) +
+                                  " is not a variable");
+    }
+    graph.inputs.emplace(variables[i].node(), static_cast<std::uint32_t>(i));
+  }
+  graph.input_count = variables.size();
+  for (const Expr& e : outputs) graph.roots.push_back(e.node());
+  graph.order = topological_order(graph.roots);
+  Flat as_built = flatten_products(graph, 0);
   if (!share_products) return as_built;
-  Flat taken_apart = flatten_products(outputs, variables, kChainLimit);
+  Flat taken_apart = flatten_products(graph, kChainLimit);
   return taken_apart.code.size() < as_built.code.size() ? taken_apart : as_built;
 }
 

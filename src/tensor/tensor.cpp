@@ -11,7 +11,9 @@
 // which skips the dtype check and the version bump of the public accessors: an operation that
 // writes into the tensor it has just allocated is not an in-place modification.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -57,12 +59,23 @@ class BufferCache {
     return buffer;
   }
 
-  // False when the buffer is not kept: the caller frees it.
-  bool give(void* buffer, std::size_t bytes) {
-    if (bytes < kMinimumBytes) return false;
+  // Keeps the buffer, evicting others when the cache is full: the one just freed is the likelier
+  // to be asked for again. False when it is not kept (too small, too large, or no memory for
+  // the bookkeeping): the caller frees it. Called from a destructor, so it never throws.
+  bool give(void* buffer, std::size_t bytes) noexcept {
+    if (bytes < kMinimumBytes || bytes > kCacheBytes) return false;
     std::lock_guard lock(mutex_);
-    if (cached_bytes_ + bytes > kCacheBytes) return false;
-    free_.emplace(bytes, buffer);
+    while (cached_bytes_ + bytes > kCacheBytes && !free_.empty()) {
+      const auto victim = free_.begin();
+      std::free(victim->second);
+      cached_bytes_ -= victim->first;
+      free_.erase(victim);
+    }
+    try {
+      free_.emplace(bytes, buffer);
+    } catch (...) {
+      return false;
+    }
     cached_bytes_ += bytes;
     return true;
   }
@@ -74,11 +87,20 @@ class BufferCache {
     cached_bytes_ = 0;
   }
 
+  std::size_t cached_bytes() {
+    std::lock_guard lock(mutex_);
+    return cached_bytes_;
+  }
+
  private:
   std::mutex mutex_;
   std::unordered_multimap<std::size_t, void*> free_;
   std::size_t cached_bytes_ = 0;
 };
+
+// Every tensor's numbers, for tensor_stats(): memory tests compare it with a baseline.
+std::atomic<std::int64_t> live_buffers{0};
+std::atomic<std::int64_t> live_bytes{0};
 
 void* allocate_buffer(std::size_t bytes) {
   if (void* buffer = BufferCache::instance().take(bytes)) return buffer;
@@ -89,14 +111,23 @@ void* allocate_buffer(std::size_t bytes) {
 
 void release_cached_memory() { BufferCache::instance().release(); }
 
+TensorStats tensor_stats() {
+  return {live_buffers.load(std::memory_order_relaxed), live_bytes.load(std::memory_order_relaxed),
+          static_cast<std::int64_t>(BufferCache::instance().cached_bytes())};
+}
+
 Tensor::Storage::Storage(std::size_t byte_count)
     : allocation(allocate_buffer(byte_count + alignment)), data(nullptr), bytes(byte_count) {
   if (allocation == nullptr) throw std::bad_alloc();
   const auto address = reinterpret_cast<std::uintptr_t>(allocation);
   data = reinterpret_cast<void*>((address + alignment) & ~(std::uintptr_t{alignment} - 1));
+  live_buffers.fetch_add(1, std::memory_order_relaxed);
+  live_bytes.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
 }
 
 Tensor::Storage::~Storage() {
+  live_buffers.fetch_sub(1, std::memory_order_relaxed);
+  live_bytes.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
   if (!BufferCache::instance().give(allocation, bytes + alignment)) std::free(allocation);
 }
 
@@ -115,7 +146,13 @@ Tensor TensorAccess::allocate(Shape shape, DType dtype) {
   for (const std::int64_t length : shape) {
     if (length < 0) throw ShapeError("Tensor: negative length in shape " + shape_string(shape));
   }
-  const auto bytes = static_cast<std::size_t>(shape_size(shape)) * dtype_size(dtype);
+  const auto size = static_cast<std::size_t>(shape_size(shape));
+  constexpr auto limit = static_cast<std::size_t>(PTRDIFF_MAX) - Tensor::Storage::alignment;
+  if (size > limit / dtype_size(dtype)) {
+    throw ShapeError("Tensor: shape " + shape_string(shape) + " of " +
+                     std::string(dtype_name(dtype)) + " needs more bytes than can be addressed");
+  }
+  const std::size_t bytes = size * dtype_size(dtype);
   return Tensor(std::make_shared<Tensor::Storage>(bytes), std::move(shape), dtype);
 }
 
@@ -134,8 +171,14 @@ std::string shape_string(const Shape& shape) {
 }
 
 std::int64_t shape_size(const Shape& shape) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   std::int64_t size = 1;
-  for (const std::int64_t length : shape) size *= length;
+  for (const std::int64_t length : shape) {
+    if (__builtin_mul_overflow(size, length, &size)) {
+      throw ShapeError("Tensor: shape " + shape_string(shape) +
+                       " has more elements than a 64-bit count holds");
+    }
+  }
   return size;
 }
 
@@ -466,8 +509,8 @@ Tensor Tensor::reshape(Shape shape) const {
       inferred = d;
     } else if (shape[d] < 0) {
       fail("negative length");
-    } else {
-      known *= shape[d];
+    } else if (__builtin_mul_overflow(known, shape[d], &known)) {
+      fail("the sizes differ");
     }
   }
   if (inferred) {
@@ -491,6 +534,8 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   const std::vector<double> right = b.to_vector();
   for (std::size_t i = 0; i < left.size(); ++i) {
     if (left[i] == right[i]) continue;  // equal infinities are close
+    // inf against anything else is not (the tolerance below would be infinite), nor is nan
+    if (std::isinf(left[i]) || std::isinf(right[i])) return false;
     if (!(std::abs(left[i] - right[i]) <= atol + rtol * std::abs(right[i]))) return false;
   }
   return true;

@@ -210,7 +210,9 @@ TEST(SymbolicCodegen, ProductsWithCommonFactorsShareTheirPartialProducts) {
     Expr z = variable("b" + std::to_string(k));
     all.push_back(z);
     for (std::size_t j = 0; j < n; ++j) {
-      const Expr w = variable("w" + std::to_string(k) + "_" + std::to_string(j));
+      // built with append: GCC 12 warns falsely (-Wrestrict) about chained operator+
+      const Expr w = variable(
+          std::string("w").append(std::to_string(k)).append("_").append(std::to_string(j)));
       all.push_back(w);
       z += w * x[j];
     }

@@ -113,6 +113,59 @@ TEST(TensorMatmul, EmptyInnerDimensionGivesZeros) {
   EXPECT_EQ(nabla::matmul(Tensor::ones({0}), Tensor::ones({0})).item(), 0);
 }
 
+// Transposed operands are read in place by the GEMM (and by Eigen below the BLAS threshold);
+// each case equals the product of explicitly transposed copies.
+TEST(TensorMatmul, TransposedOperandsMatchTransposedCopies) {
+  std::mt19937_64 engine(33);
+  auto swap_last = [](const Tensor& t) {
+    nabla::Axes axes(static_cast<std::size_t>(t.ndim()));
+    for (int d = 0; d < t.ndim(); ++d) axes[static_cast<std::size_t>(d)] = d;
+    std::swap(axes[axes.size() - 2], axes.back());
+    return nabla::permute(t, axes);
+  };
+  const std::vector<std::pair<Shape, Shape>> cases{
+      {{4, 3}, {5, 4}},                              // small: Eigen
+      {{70, 60}, {50, 70}},                          // large enough for the BLAS
+      {{2, 40, 30}, {3, 40}},                        // batched left
+      {{2, 30, 40}, {2, 50, 40}}, {{6, 6}, {6, 6}},  // every combination, small and large
+      {{80, 80}, {80, 80}},       {{3, 40, 40}, {40, 40}},
+  };
+  for (const auto& [left, right] : cases) {
+    for (const DType dtype : {DType::float64, DType::float32}) {
+      const Tensor a = reference::random_tensor(left, engine, dtype);
+      const Tensor b = reference::random_tensor(right, engine, dtype);
+      const double tolerance = dtype == DType::float32 ? 1e-5 : 1e-12;
+      for (const bool ta : {false, true}) {
+        for (const bool tb : {false, true}) {
+          const Shape& l = left;
+          const Shape& r = right;
+          // only the combinations whose inner axes agree
+          const std::int64_t k_left = ta ? l[l.size() - 2] : l.back();
+          const std::int64_t k_right = tb ? r.back() : r[r.size() - 2];
+          if (k_left != k_right) continue;
+          const Tensor product = nabla::matmul(a, b, ta, tb);
+          const Tensor expected = nabla::matmul(ta ? swap_last(a) : a, tb ? swap_last(b) : b);
+          EXPECT_EQ(product.shape(), expected.shape());
+          EXPECT_TRUE(nabla::allclose(product, expected, tolerance, tolerance))
+              << nabla::shape_string(l) << (ta ? "^T" : "") << " @ " << nabla::shape_string(r)
+              << (tb ? "^T" : "");
+        }
+      }
+    }
+  }
+  EXPECT_THAT(
+      [] {
+        nabla::matmul(Tensor::ones({2, 3}), Tensor::ones({2, 3}), false, false);
+      },
+      ThrowsMessage<ShapeError>(HasSubstr("do not align")));
+  EXPECT_NO_THROW(nabla::matmul(Tensor::ones({2, 3}), Tensor::ones({2, 3}), true, false));
+  EXPECT_THAT(
+      [] {
+        nabla::matmul(Tensor::ones({2, 3}), Tensor::ones({4, 3}), true, false);
+      },
+      ThrowsMessage<ShapeError>(HasSubstr("(2, 3) (transposed) and (4, 3)")));
+}
+
 TEST(TensorMatmul, MisalignedShapesNameBothShapes) {
   EXPECT_THAT(
       [] {

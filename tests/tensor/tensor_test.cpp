@@ -101,6 +101,7 @@ TEST(TensorStorage, CopiesShareStorageAndClonesDoNot) {
 // Large buffers are cached by size when their tensor dies, so that a training loop does not
 // page-fault fresh memory every step; a reused buffer starts a new storage (version 0).
 TEST(TensorStorage, ALargeBufferIsReusedForTheNextTensorOfItsSize) {
+  nabla::release_cached_memory();  // no buffer of this size left over from another test
   const void* first = nullptr;
   {
     Tensor big = Tensor::zeros({256, 1000}, DType::float32);
@@ -114,6 +115,39 @@ TEST(TensorStorage, ALargeBufferIsReusedForTheNextTensorOfItsSize) {
   const Tensor small_one = Tensor::ones({4}, DType::float32);
   nabla::release_cached_memory();
   EXPECT_EQ(small_one.at({3}), 1.0);
+}
+
+TEST(TensorStorage, LiveBytesCountEveryStorageOnceAndReturnToTheBaseline) {
+  const nabla::TensorStats before = nabla::tensor_stats();
+  {
+    const Tensor a = Tensor::zeros({100, 30}, DType::float32);
+    const Tensor view = a.reshape({3000});  // shares a's storage: counted once
+    const Tensor b = Tensor::ones({7}, DType::float64);
+    const nabla::TensorStats during = nabla::tensor_stats();
+    EXPECT_EQ(during.live_buffers - before.live_buffers, 2);
+    EXPECT_EQ(during.live_bytes - before.live_bytes, 3000 * 4 + 7 * 8);
+  }
+  const nabla::TensorStats after = nabla::tensor_stats();
+  EXPECT_EQ(after.live_buffers, before.live_buffers);
+  EXPECT_EQ(after.live_bytes, before.live_bytes);
+}
+
+// A shape whose element or byte count does not fit is refused before anything is allocated.
+TEST(TensorStorage, ShapesTooLargeToAddressAreShapeErrors) {
+  const std::int64_t big = std::int64_t{1} << 31;
+  EXPECT_THAT(message_of<ShapeError>([&] {
+                Tensor::zeros({big, big, big});
+              }),
+              HasSubstr("more elements than a 64-bit count holds"));
+  EXPECT_THAT(message_of<ShapeError>([&] {
+                Tensor::zeros({big, big}, DType::float32);
+              }),
+              HasSubstr("needs more bytes than can be addressed"));
+  EXPECT_THAT(message_of<ShapeError>([&] {
+                Tensor::zeros({0}).reshape({big << 1, big << 1});
+              }),
+              HasSubstr("the sizes differ"));
+  EXPECT_EQ(Tensor::zeros({0, big, big}).size(), 0);  // an empty axis makes any shape empty
 }
 
 TEST(TensorVersion, InPlaceOperationsBumpTheVersion) {
@@ -276,6 +310,8 @@ TEST(TensorCompare, AllcloseAndArrayEqual) {
   EXPECT_FALSE(nabla::allclose(a, Tensor{{1.0, 2.0}}));  // shapes differ
   EXPECT_FALSE(nabla::allclose(Tensor{NAN}, Tensor{NAN}));
   EXPECT_TRUE(nabla::allclose(Tensor{INFINITY}, Tensor{INFINITY}));
+  EXPECT_FALSE(nabla::allclose(Tensor{5.0}, Tensor{INFINITY}));  // the tolerance would be inf
+  EXPECT_FALSE(nabla::allclose(Tensor{INFINITY}, Tensor{-INFINITY}));
   EXPECT_TRUE(nabla::array_equal(a, Tensor{1.0, 2.0}));
   EXPECT_FALSE(nabla::array_equal(a, a.to(DType::float32)));
 }

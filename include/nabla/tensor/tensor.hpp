@@ -63,7 +63,8 @@ struct Slice {
 using Index = std::variant<std::int64_t, Slice, std::vector<std::int64_t>>;
 using Indices = std::vector<Index>;  // one per leading axis; missing trailing axes are taken whole
 
-// Seeded random numbers: the same seed gives the same tensor on every platform we build on.
+// Seeded random numbers: the same seed gives the same tensor with the same standard library (the
+// engine is specified exactly; libstdc++'s and libc++'s distributions differ).
 class Generator {
  public:
   explicit Generator(std::uint64_t seed = 0) : engine_(seed) {}
@@ -250,10 +251,23 @@ Tensor scatter_add(const Shape& shape, const Indices& indices, const Tensor& val
 // batches and broadcast; a 1-D operand is a row (left) or a column (right) vector whose axis is
 // dropped from the result.
 Tensor matmul(const Tensor& a, const Tensor& b);
+// matmul of a and b with the last two axes of a (transpose_a) or b (transpose_b) swapped, read in
+// place by the GEMM instead of copied: the backward of a matrix product is x^T g and g W^T. A
+// 1-D operand is not transposed.
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 
-// Tensors' buffers of 64 KiB and more are kept for reuse when they die (up to 1 GiB in all):
-// this frees them.
+// Tensors' buffers of 64 KiB and more are kept for reuse when they die (up to 1 GiB in all; a
+// full cache frees others to keep the newest): this frees them.
 void release_cached_memory();
+
+// The numbers held by live tensors (every storage counts once, whatever views share it), and
+// the bytes kept for reuse.
+struct TensorStats {
+  std::int64_t live_buffers = 0;
+  std::int64_t live_bytes = 0;
+  std::int64_t cached_bytes = 0;
+};
+TensorStats tensor_stats();
 
 // Threads the GEMM of matmul may use (OpenBLAS's own setting: every core by default).
 void set_num_threads(int threads);
