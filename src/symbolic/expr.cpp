@@ -1,6 +1,7 @@
 // The node table (hash-consing), and the constructors that simplify as they build.
 #include "nabla/symbolic/expr.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -32,7 +33,9 @@ struct Table {
     std::size_t hash = 0;
     const Node* node = nullptr;  // nullptr: empty
   };
-  static constexpr std::size_t kMinimumSlots = 1024;
+  // Not below 256 KiB: a table that shrinks and grows again around every mid-sized expression
+  // scatters the nodes allocated in between (printing the 41 KB polynomial took 2.5x longer).
+  static constexpr std::size_t kMinimumSlots = std::size_t{1} << 14;
   std::mutex mutex;
   std::vector<Slot> slots = std::vector<Slot>(kMinimumSlots);
   std::size_t used = 0;
@@ -212,8 +215,21 @@ Order topological_order(const std::vector<const Node*>& roots) {
   return order;
 }
 
+std::vector<Expr> chain(const Expr& e, Kind kind) {
+  std::vector<Expr> items;
+  Expr cur = e;
+  while (cur.kind() == kind) {
+    items.push_back(cur.operand(1));
+    cur = cur.operand(0);
+  }
+  items.push_back(std::move(cur));
+  std::reverse(items.begin(), items.end());  // moves, where copying back would count references
+  return items;
+}
+
 }  // namespace detail
 
+using detail::chain;
 using detail::make;
 
 namespace {
@@ -241,18 +257,6 @@ Term split_term(const Expr& e) {
 std::pair<Expr, Expr> split_power(const Expr& e) {
   if (e.kind() == Kind::power) return {e.operand(0), e.operand(1)};
   return {e, Expr(1.0)};
-}
-
-// The terms of a sum (or factors of a product), left to right, without recursion.
-std::vector<Expr> chain(const Expr& e, Kind kind) {
-  std::vector<Expr> items;
-  Expr cur = e;
-  while (cur.kind() == kind) {
-    items.push_back(cur.operand(1));
-    cur = cur.operand(0);
-  }
-  items.push_back(cur);
-  return {items.rbegin(), items.rend()};
 }
 
 Expr make_add(const Expr& a, const Expr& b);

@@ -21,6 +21,10 @@ struct Order {
 
 Order topological_order(const std::vector<const Node*>& roots);
 
+// The terms of a sum (kind add) or factors of a product (kind multiply), left to right: the
+// chain of e's left operands, walked without recursion.
+std::vector<Expr> chain(const Expr& e, Kind kind);
+
 inline Expr as_expr(const Node* node) {
   return Expr(std::shared_ptr<const Node>(node->shared_from_this()));
 }

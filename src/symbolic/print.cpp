@@ -196,16 +196,7 @@ class Printer {
     return format_number(v);
   }
 
-  static std::vector<Expr> chain(const Expr& e) {
-    std::vector<Expr> items;
-    Expr cur = e;
-    while (cur.kind() == e.kind()) {
-      items.push_back(cur.operand(1));
-      cur = cur.operand(0);
-    }
-    items.push_back(cur);
-    return {items.rbegin(), items.rend()};
-  }
+  static std::vector<Expr> chain(const Expr& e) { return detail::chain(e, e.kind()); }
 
   void power(Pieces& p, const Expr& base, Task exponent) {
     if (latex_) {
