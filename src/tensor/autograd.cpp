@@ -1,18 +1,22 @@
 // The autograd engine: Variable, Function, the backward pass, grad(), per-thread configuration.
 //
-// The backward pass in four steps (run_pass below):
+// The backward pass in five steps (Pass::run below):
 //   1. discover: an iterative depth-first walk from the outputs' creators marks every Function
 //      reachable through non-leaf inputs, and counts for each how many input edges of reachable
 //      Functions point at its outputs (waiting_for: the consumers that must send it gradients);
 //   2. seed: each output's flowing gradient is ones of its shape;
 //   3. Kahn's loop: a Function whose consumers have all finished is ready; it takes the
 //      gradients flowing into its outputs, runs backward, and adds the results into its inputs
-//      (flow for a non-leaf, grad() for a leaf, out of place), releasing the creators it fed;
-//   4. clean up the scratch (also when a backward throws).
+//      (flow for a non-leaf, out of place), releasing the creators it fed. A gradient leaving
+//      the pass (a leaf's, the root's, a retained one, one grad() asked for) is summed in a slot
+//      of the pass, not on the Variable;
+//   4. backward() stores the slots into grad(), all at once, so a pass that throws stores none;
+//   5. clean up the scratch (also when a backward throws).
 // Every Function is visited once and every edge twice: linear in the graph, whatever its shape.
 #include <algorithm>
 #include <atomic>
 #include <ostream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "autograd_internal.hpp"
@@ -119,16 +123,7 @@ Function::Function() { live_functions.fetch_add(1, std::memory_order_relaxed); }
 
 Function::~Function() {
   live_functions.fetch_sub(1, std::memory_order_relaxed);
-  // Dropping the last output of a chain of n operations would destroy it by n nested
-  // destructor calls. Instead, every Function that only this one keeps alive is moved here and
-  // destroyed in this loop, after its own inputs have been detached the same way.
-  std::vector<std::shared_ptr<Function>> doomed;
-  detail::GraphAccess::detach_inputs(*this, doomed);
-  while (!doomed.empty()) {
-    std::shared_ptr<Function> f = std::move(doomed.back());
-    doomed.pop_back();
-    detail::GraphAccess::detach_inputs(*f, doomed);
-  }  // each f dies here with no inputs left: its destructor returns at once
+  detail::GraphAccess::release_inputs(*this);
 }
 
 std::vector<Tensor> Function::forward(const std::vector<Tensor>&) {
@@ -140,6 +135,12 @@ std::vector<Tensor> Function::forward(const std::vector<Tensor>&) {
 std::vector<Variable> Function::apply(std::shared_ptr<Function> f,
                                       const std::vector<Variable>& inputs) {
   if (!f) throw AutogradError("Function::apply: no function");
+  if (f->applied_ || !f->outputs_.empty()) {  // a built-in one is recorded without apply
+    throw AutogradError(describe(f->name()) +
+                        ": this Function object was already applied; each application needs a "
+                        "new one (call<F> makes one)");
+  }
+  f->applied_ = true;
   std::vector<Tensor> xs;
   xs.reserve(inputs.size());
   for (const Variable& x : inputs) xs.push_back(x.data());
@@ -267,14 +268,40 @@ Variable GraphAccess::attach_output(const std::shared_ptr<Function>& f, Tensor y
   return Variable(std::move(impl));
 }
 
-void GraphAccess::detach_inputs(Function& f, std::vector<std::shared_ptr<Function>>& doomed) {
-  for (Function::Edge& edge : f.inputs_) {
-    const std::shared_ptr<VariableImpl>& x = edge.variable;
-    if (x && x.use_count() == 1 && x->creator && x->creator.use_count() == 1) {
-      doomed.push_back(std::move(x->creator));
+// Dropping the last output of a chain of n operations would destroy it by n nested destructor
+// calls (Function, its input Variable, that Variable's creator, ...). Instead every reference
+// this teardown drops goes through two work lists: a Variable or Function whose last reference
+// is the list's is emptied first (its creator, gradients or inputs moved onto the lists), so
+// that it dies with nothing left to destroy. Shared objects (one Variable used twice, as in
+// y * y; a Function with several outputs) just lose a reference until the last one, which is
+// then the list's. Graphs are built and torn down on one thread, so use_count() is exact here.
+void GraphAccess::release_inputs(Function& f) {
+  if (f.inputs_.empty()) return;  // the usual case inside the loop below: already emptied
+  std::vector<std::shared_ptr<VariableImpl>> variables;
+  std::vector<std::shared_ptr<Function>> functions;
+  auto take_inputs = [&](Function& g) {
+    for (Function::Edge& edge : g.inputs_) {
+      if (edge.variable) variables.push_back(std::move(edge.variable));
     }
-  }
-  f.inputs_.clear();
+    g.inputs_.clear();  // leaf edges hold only weak references and tensors
+  };
+  take_inputs(f);
+  while (!variables.empty() || !functions.empty()) {
+    if (!functions.empty()) {
+      std::shared_ptr<Function> g = std::move(functions.back());
+      functions.pop_back();
+      if (g.use_count() == 1) take_inputs(*g);
+      continue;  // g is released here
+    }
+    std::shared_ptr<VariableImpl> x = std::move(variables.back());
+    variables.pop_back();
+    if (x.use_count() == 1) {
+      if (x->creator) functions.push_back(std::move(x->creator));
+      // A retained or create_graph gradient carries a graph of its own.
+      if (x->grad.impl_) variables.push_back(std::move(x->grad.impl_));
+      if (x->flow.impl_) variables.push_back(std::move(x->flow.impl_));
+    }
+  }  // x is released at the end of each iteration
 }
 
 Shape kept_shape(const Shape& shape, const Axes& axes) {
@@ -297,18 +324,37 @@ namespace {
 using detail::GraphAccess;
 using detail::VariableImpl;
 
+// The identity into new storage: what a second holder of a gradient gets with create_graph, so
+// that it owns its numbers and still differentiates (the gradient passes straight through).
+struct Copy final : Function {
+  std::string_view name() const override { return "copy"; }
+  std::vector<Variable> backward(const std::vector<Variable>& gy) override { return {gy[0]}; }
+};
+
+// The passes running on this thread, innermost last. A pass started inside a Function's backward
+// (grad() nested in a pass) must not go through the Functions an enclosing pass has still to
+// finish: it would overwrite their scratch (pass mark, waiting count, flowing gradients).
+thread_local std::vector<std::uint64_t> active_passes;
+
 struct Pass {
   bool create_graph = false;
-  bool retain_grad = false;  // backward(): keep intermediate gradients
-  bool release = false;      // grad() without retain_graph: free the graph afterwards
-  std::vector<Variable>* results = nullptr;  // grad(): one slot per input; else backward()
-  VariableImpl* root = nullptr;              // backward(): the Variable whose grad() is the seed
+  bool retain_grad = false;      // backward(): keep intermediate gradients
+  bool release = false;          // grad() without retain_graph: free the graph afterwards
+  bool functional = false;       // grad(): gradients only for the inputs given slots beforehand
+  VariableImpl* root = nullptr;  // backward(): the Variable whose grad() is the seed
+  const std::uint64_t id = pass_counter.fetch_add(1, std::memory_order_relaxed) + 1;
 
   std::vector<std::shared_ptr<Function>> visited;
   std::vector<std::shared_ptr<VariableImpl>> roots;
-  std::unordered_set<const void*> handed_out;  // storages given out as grad() in this pass
+  // The gradients leaving the pass, summed per Variable: for grad(), one slot per input made
+  // before the pass; for backward(), one per Variable that receives one (targets), stored into
+  // grad() at the end. Kept here rather than on the Variables, so that a nested pass has its own.
+  std::unordered_map<const VariableImpl*, std::size_t> slot_of;
+  std::vector<std::shared_ptr<VariableImpl>> targets;
+  std::vector<Variable> sums;
+  std::unordered_set<const void*> handed_out;  // storages given out in this pass
 
-  Pass() = default;
+  Pass() { active_passes.push_back(id); }
   Pass(const Pass&) = delete;
   Pass& operator=(const Pass&) = delete;
 
@@ -320,38 +366,62 @@ struct Pass {
         if (std::shared_ptr<VariableImpl> y = out.variable.lock()) y->flow = Variable();
       }
     }
+    active_passes.pop_back();
   }
 
-  // A gradient handed out as someone's grad() must not share storage with another handed out
-  // in the same pass (an optimizer updating one in place would change the other).
+  // A gradient handed out (as a grad() or a result of grad()) must not share storage with
+  // another handed out in the same pass: an optimizer updating one in place would change the
+  // other (seed 002's appendix A). The second holder gets a copy, recorded with create_graph.
   Variable own(Variable g) {
-    if (create_graph) return g;
     const void* key = storage_key(g.data());
-    if (key == nullptr) return g;
-    if (!handed_out.insert(key).second) {
-      g = Variable(g.data().clone());
-      handed_out.insert(storage_key(g.data()));
-    }
+    if (key == nullptr || handed_out.insert(key).second) return g;
+    g = create_graph ? detail::record<Copy>(g.data().clone(), {&g}, detail::save_none)
+                     : Variable(g.data().clone());
+    handed_out.insert(storage_key(g.data()));
     return g;
   }
 
-  void deliver_to_leaf(VariableImpl& leaf, const Variable& g) {
-    if (results != nullptr) {
-      if (leaf.capture >= 0) {
-        Variable& slot = (*results)[static_cast<std::size_t>(leaf.capture)];
-        slot = accumulate(slot, g);
+  // Adds g to the gradient leaving the pass for x (nothing for grad() if x was not asked for).
+  void deliver(const std::shared_ptr<VariableImpl>& x, const Variable& g) {
+    std::size_t slot = 0;
+    if (functional) {
+      const auto it = slot_of.find(x.get());
+      if (it == slot_of.end()) return;
+      slot = it->second;
+    } else {
+      const auto [it, inserted] = slot_of.try_emplace(x.get(), sums.size());
+      if (inserted) {
+        targets.push_back(x);
+        sums.emplace_back();
       }
-      return;  // grad() leaves every grad() alone
+      slot = it->second;
     }
-    leaf.grad = leaf.grad.defined() ? leaf.grad + g : own(g);
+    sums[slot] = accumulate(sums[slot], g);
+  }
+
+  // backward(): adds the sums into grad(). Every new value is formed before any is stored, so
+  // an error (a gradient that does not fit an earlier one) stores none.
+  void store() {
+    std::vector<Variable> updated(targets.size());
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const Variable& old = targets[i]->grad;
+      updated[i] = old.defined() ? old + sums[i] : own(sums[i]);
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) targets[i]->grad = std::move(updated[i]);
   }
 
   void discover() {
-    const std::uint64_t id = pass_counter.fetch_add(1, std::memory_order_relaxed) + 1;
     std::vector<Function*> stack;
     auto visit = [&](const std::shared_ptr<Function>& f) {
       std::uint64_t& mark = GraphAccess::pass(*f);
       if (mark == id) return;
+      if (active_passes.size() > 1 && std::find(active_passes.begin(), active_passes.end() - 1,
+                                                mark) != active_passes.end() - 1) {
+        throw AutogradError(describe(f->name()) +
+                            ": reached by a backward pass started inside a Function's backward "
+                            "while the enclosing pass has still to go through it; a nested "
+                            "grad() or backward() must differentiate a graph of its own");
+      }
       mark = id;
       GraphAccess::waiting_for(*f) = 0;
       visited.push_back(f);
@@ -374,13 +444,10 @@ struct Pass {
   void seed() {
     for (const std::shared_ptr<VariableImpl>& r : roots) {
       Variable ones(Tensor::ones_like(r->data));
-      if (results == nullptr && r.get() == root) handed_out.insert(storage_key(ones.data()));
       if (r->creator) {
         r->flow = accumulate(r->flow, ones);
-      } else if (results != nullptr) {
-        deliver_to_leaf(*r, ones);
       } else {
-        r->grad = accumulate(r->grad, ones);  // backward() on a leaf
+        deliver(r, ones);  // a leaf: backward() on a leaf, or grad() of an input itself
       }
     }
   }
@@ -396,16 +463,8 @@ struct Pass {
       if (!y || !y->flow.defined()) continue;
       Variable gy = std::move(y->flow);
       y->flow = Variable();
-      if (results != nullptr) {
-        if (y->capture >= 0) {
-          Variable& slot = (*results)[static_cast<std::size_t>(y->capture)];
-          slot = accumulate(slot, gy);
-        }
-      } else if (y.get() == root) {
-        y->grad = accumulate(y->grad, gy);  // the seed: kept, as DeZero keeps y.grad
-      } else if (retain_grad) {
-        y->grad = y->grad.defined() ? y->grad + gy : own(gy);
-      }
+      // The root's gradient is the seed, kept as DeZero keeps y.grad.
+      if (functional || y.get() == root || retain_grad) deliver(y, gy);
       gys[j] = std::move(gy);
       any = true;
     }
@@ -475,7 +534,7 @@ struct Pass {
         if (edge.variable) {
           VariableImpl& x = *edge.variable;
           if (!x.creator) {  // unchained after this function recorded it: now a leaf
-            if (has_gradient) deliver_to_leaf(x, fit(f, i, std::move(gxs[i]), x.data));
+            if (has_gradient) deliver(edge.variable, fit(f, i, std::move(gxs[i]), x.data));
             continue;
           }
           if (has_gradient) x.flow = accumulate(x.flow, fit(f, i, std::move(gxs[i]), x.data));
@@ -483,11 +542,12 @@ struct Pass {
           if (--GraphAccess::waiting_for(creator) == 0) ready.push_back(&creator);
         } else if (has_gradient) {
           if (std::shared_ptr<VariableImpl> leaf = edge.leaf.lock()) {
-            deliver_to_leaf(*leaf, fit(f, i, std::move(gxs[i]), leaf->data));
+            deliver(leaf, fit(f, i, std::move(gxs[i]), leaf->data));
           }
         }
       }
     }
+    if (!functional) store();
     if (release) {
       // Each Function lets go of its inputs and saved tensors; `visited` still holds the
       // Functions themselves, which die with it, each with nothing left to destroy.
@@ -514,49 +574,36 @@ void Variable::backward(const BackwardOptions& options) const {
 
 std::vector<Variable> grad(const std::vector<Variable>& outputs,
                            const std::vector<Variable>& inputs, const GradOptions& options) {
-  std::vector<Variable> results(inputs.size());
-  // An input listed twice shares the first one's slot.
+  GradMode mode(options.create_graph);
+  Pass pass;
+  pass.create_graph = options.create_graph;
+  pass.release = !options.retain_graph.value_or(options.create_graph);
+  pass.functional = true;
+  // An input listed twice shares the first one's slot (and gets a copy of its gradient).
   std::vector<std::size_t> slot(inputs.size());
-  struct CaptureMarks {
-    std::vector<VariableImpl*> marked;
-    ~CaptureMarks() {
-      for (VariableImpl* x : marked) x->capture = -1;
-    }
-  } marks;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     (void)inputs[k].data();  // an undefined input throws
-    VariableImpl& x = *GraphAccess::impl(inputs[k]);
-    if (x.capture >= 0) {
-      slot[k] = static_cast<std::size_t>(x.capture);
-      continue;
-    }
-    x.capture = static_cast<int>(k);
-    slot[k] = k;
-    marks.marked.push_back(&x);
+    const auto [it, inserted] =
+        pass.slot_of.try_emplace(GraphAccess::impl(inputs[k]).get(), pass.sums.size());
+    if (inserted) pass.sums.emplace_back();
+    slot[k] = it->second;
   }
-  {
-    GradMode mode(options.create_graph);
-    Pass pass;
-    pass.create_graph = options.create_graph;
-    pass.release = !options.retain_graph.value_or(options.create_graph);
-    pass.results = &results;
-    for (const Variable& y : outputs) {
-      (void)y.data();
-      pass.roots.push_back(GraphAccess::impl(y));
-    }
-    pass.run();
+  for (const Variable& y : outputs) {
+    (void)y.data();
+    pass.roots.push_back(GraphAccess::impl(y));
   }
+  pass.run();
   std::vector<Variable> gradients(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {
-    Variable g = results[slot[k]];
-    if (!g.defined()) {
-      if (!options.allow_unused) {
-        throw AutogradError("grad: the outputs do not depend on " + input_label(inputs[k], k) +
-                            " (allow_unused = false)");
-      }
-      g = Variable(Tensor::zeros_like(inputs[k].data()));
+    const Variable& g = pass.sums[slot[k]];
+    if (g.defined()) {
+      gradients[k] = pass.own(g);
+    } else if (options.allow_unused) {
+      gradients[k] = Variable(Tensor::zeros_like(inputs[k].data()));
+    } else {
+      throw AutogradError("grad: the outputs do not depend on " + input_label(inputs[k], k) +
+                          " (allow_unused = false)");
     }
-    gradients[k] = std::move(g);
   }
   return gradients;
 }

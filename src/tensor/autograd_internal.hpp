@@ -28,9 +28,9 @@ struct GraphAccess {
   // A new Variable holding y, created by f.
   static Variable attach_output(const std::shared_ptr<Function>& f, Tensor y, bool keep_metadata);
 
-  // Moves out the creators that only f's inputs keep alive, then drops the inputs: the loop in
-  // ~Function destroys what would otherwise be destroyed by nested destructor calls.
-  static void detach_inputs(Function& f, std::vector<std::shared_ptr<Function>>& doomed);
+  // Drops f's inputs, destroying in a loop the part of the graph that only they kept alive,
+  // which nested destructor calls would otherwise destroy one stack frame per operation.
+  static void release_inputs(Function& f);
 
   using Edge = Function::Edge;
   using Output = Function::Output;

@@ -5,6 +5,7 @@
 // smooth unary functions take their derivatives from nabla/core/rules.hpp, the table every mode
 // shares, evaluated on Variables (see RuleOperand); the rest say below why they do not.
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "autograd_internal.hpp"
@@ -305,11 +306,20 @@ struct Clip final : Function {
   }
 };
 
+// The condition is a Tensor the caller still holds: like a saved input, its version is checked,
+// so that changing it in place before backward is an error, not gradients sent elsewhere.
 struct Where final : Function {
-  explicit Where(Tensor condition) : condition(std::move(condition)) {}
+  explicit Where(Tensor condition)
+      : condition(std::move(condition)), version(this->condition.version()) {}
   Tensor condition;
+  std::uint64_t version;
   std::string_view name() const override { return "where"; }
   std::vector<Variable> backward(const std::vector<Variable>& gy) override {
+    if (const std::uint64_t now = condition.version(); now != version) {
+      throw AutogradError(
+          "where: the condition saved for backward was modified in place (version " +
+          std::to_string(version) + ", now " + std::to_string(now) + ")");
+    }
     const Variable zero(scalar_tensor(0, gy[0].dtype()));
     Variable ga, gb;
     if (needs_input_grad(0)) ga = sum_to(where(condition, gy[0], zero), input_shape(0));

@@ -76,6 +76,10 @@ struct Linear final : Function {
   }
 };
 
+// The sum along softmax's axis, keeping it. The Tensor softmax treats a 0-d tensor as one
+// element along its own axis; sum has no axis to take there, and one element sums to itself.
+Variable sum_along(const Variable& x, int axis) { return x.ndim() == 0 ? x : sum(x, {axis}, true); }
+
 struct Softmax final : Function {
   explicit Softmax(int axis) : axis(axis) {}
   int axis;
@@ -83,7 +87,7 @@ struct Softmax final : Function {
   std::vector<Variable> backward(const std::vector<Variable>& gy) override {
     const Variable y = output(0);
     const Variable gy_y = gy[0] * y;
-    return {gy_y - y * sum(gy_y, {axis}, true)};
+    return {gy_y - y * sum_along(gy_y, axis)};
   }
 };
 
@@ -92,7 +96,7 @@ struct LogSoftmax final : Function {
   int axis;
   std::string_view name() const override { return "log_softmax"; }
   std::vector<Variable> backward(const std::vector<Variable>& gy) override {
-    return {gy[0] - exp(output(0)) * sum(gy[0], {axis}, true)};
+    return {gy[0] - exp(output(0)) * sum_along(gy[0], axis)};
   }
 };
 

@@ -3,13 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "nabla/tensor/tensor.hpp"
 #include "nabla/tensor/variable.hpp"
@@ -99,6 +103,34 @@ TEST(Seed002, LeafGradientsNeverShareStorageWithEachOther) {
   EXPECT_FALSE(a.grad().data().shares_storage(y.grad().data()));
   Tensor(a.grad().data()) *= Tensor(5.0);
   EXPECT_EQ(b.grad().data().to_vector(), (std::vector<double>{1, 1}));
+}
+
+TEST(Seed002, CreateGraphGradientsNeverShareStorageAndStillDifferentiate) {
+  Variable a(Tensor{1.0, 2.0});
+  Variable b(Tensor{3.0, 4.0});
+  Variable y = a + b;
+  y.backward({.create_graph = true});
+  EXPECT_FALSE(a.grad().data().shares_storage(b.grad().data()));
+  EXPECT_FALSE(a.grad().data().shares_storage(y.grad().data()));
+  EXPECT_FALSE(b.grad().data().shares_storage(y.grad().data()));
+  Tensor(a.grad().data()) *= Tensor(5.0);
+  EXPECT_EQ(b.grad().data().to_vector(), (std::vector<double>{1, 1}));
+  EXPECT_EQ(y.grad().data().to_vector(), (std::vector<double>{1, 1}));
+
+  // x and w receive one gradient, 2 (x + w); the second holder's copy still differentiates.
+  Variable x(Tensor{1.0, 2.0});
+  Variable w(Tensor{0.5, -1.0});
+  sum(square(x + w)).backward({.create_graph = true});
+  const Variable gx = x.grad();
+  const Variable gw = w.grad();
+  EXPECT_FALSE(gx.data().shares_storage(gw.data()));
+  EXPECT_EQ(gx.data().to_vector(), (std::vector<double>{3, 2}));
+  EXPECT_EQ(gw.data().to_vector(), (std::vector<double>{3, 2}));
+  x.cleargrad();
+  w.cleargrad();
+  sum(gx * gw).backward();  // d/dx sum(4 (x + w)^2) = 8 (x + w), the same for w
+  EXPECT_EQ(x.grad().data().to_vector(), (std::vector<double>{12, 8}));
+  EXPECT_EQ(w.grad().data().to_vector(), (std::vector<double>{12, 8}));
 }
 
 // ---- Variable interface ------------------------------------------------------------------------
@@ -310,6 +342,27 @@ TEST(Conventions, KinksTiesAndBoundsFollowTheDocumentedChoices) {
   EXPECT_EQ(m.grad().data().to_vector(), (std::vector<double>{1, 0, 0, 0, 0, 0}));
 }
 
+TEST(Conventions, SoftmaxOfAZeroDimensionalVariableIsOneWithZeroGradient) {
+  // One element is its own axis: softmax is 1 and log_softmax 0 whatever x, so x̄ = 0.
+  Variable x(Tensor(0.7));
+  Variable s = softmax(x);
+  EXPECT_EQ(s.item(), 1.0);
+  s.backward();
+  EXPECT_EQ(x.grad().item(), 0.0);
+  x.cleargrad();
+  Variable l = log_softmax(x);
+  EXPECT_EQ(l.item(), 0.0);
+  l.backward();
+  EXPECT_EQ(x.grad().item(), 0.0);
+  x.cleargrad();
+  (softmax(x) * x + log_softmax(x) * x).backward({.create_graph = true});
+  const Variable gx = x.grad();
+  EXPECT_EQ(gx.item(), 1.0);
+  x.cleargrad();
+  gx.backward();  // the second derivative through both backward passes
+  EXPECT_EQ(x.grad().item(), 0.0);
+}
+
 TEST(Conventions, AstypeSendsGradientsBackInTheInputsDtype) {
   Variable x(Tensor{1.0, 2.0});
   Variable y = sum(astype(x, DType::float32) * 3.0);
@@ -390,6 +443,89 @@ TEST(UserFunctions, BackwardReturningAWrongShapeIsReported) {
   EXPECT_EQ(x.grad().data().to_vector(), (std::vector<double>{2, 2}));
 }
 
+TEST(UserFunctions, ApplyingOneFunctionObjectTwiceIsAnError) {
+  auto cube = std::make_shared<CubeFunction>();
+  Variable x(Tensor(2.0));
+  Variable y = Function::apply(cube, {x})[0];
+  EXPECT_THAT(message_of<AutogradError>([&] { (void)Function::apply(cube, {x}); }),
+              HasSubstr("cube: this Function object was already applied"));
+  EXPECT_EQ(cube->num_inputs(), 1U);  // the graph it is part of is unchanged
+  EXPECT_EQ(cube->num_outputs(), 1U);
+  y.backward();
+  EXPECT_EQ(x.grad().item(), 12.0);
+}
+
+TEST(UserFunctions, ABackwardThatThrowsLeavesEveryGradUntouched) {
+  struct Failing : Function {
+    std::string_view name() const override { return "failing"; }
+    std::vector<Tensor> forward(const std::vector<Tensor>& x) override { return {x[0] * 2.0}; }
+    std::vector<Variable> backward(const std::vector<Variable>&) override {
+      throw AutogradError("failing: no backward");
+    }
+  };
+  Variable x(Tensor{1.0, 2.0}, "x");
+  Variable w(Tensor{3.0, 4.0}, "w");
+  sum(x).backward();
+  // x * 3 is differentiated before failing is reached (the later input's branch goes first);
+  // its contribution must not be left in x.grad by the pass that failed.
+  Variable y = sum(nabla::call<Failing>({w})[0]) + sum(x * 3.0);
+  EXPECT_THAT(message_of<AutogradError>([&] { y.backward(); }), HasSubstr("failing"));
+  EXPECT_EQ(x.grad().data().to_vector(), (std::vector<double>{1, 1}));
+  EXPECT_FALSE(w.grad().defined());
+  EXPECT_FALSE(y.grad().defined());
+}
+
+// A Function whose backward takes a gradient of its own with grad(): w * w is a separate graph,
+// but w is also one of the inputs the enclosing grad() asked for.
+struct PenalizedDouble : Function {
+  explicit PenalizedDouble(Variable w) : w(std::move(w)) {}
+  Variable w;
+  std::vector<double> inner;  // what the nested grad() gave
+  std::string_view name() const override { return "penalized_double"; }
+  std::vector<Tensor> forward(const std::vector<Tensor>& x) override { return {x[0] * 2.0}; }
+  std::vector<Variable> backward(const std::vector<Variable>& gy) override {
+    const nabla::enable_grad recording;  // backward runs without grad mode unless create_graph
+    inner = nabla::grad({sum(w * w)}, {w})[0].data().to_vector();
+    return {gy[0] * 2.0};
+  }
+};
+
+TEST(UserFunctions, GradInsideABackwardRunsItsOwnPass) {
+  Variable x(Tensor{1.0, 2.0}, "x");
+  Variable u(Tensor(7.0), "u");
+  Variable w(Tensor{3.0, 4.0}, "w");
+  auto f = std::make_shared<PenalizedDouble>(w);
+  Variable y = sum(Function::apply(f, {x})[0]) + sum(w * 3.0) + u;
+  const std::vector<Variable> gs = nabla::grad({y}, {x, u, w});
+  EXPECT_EQ(f->inner, (std::vector<double>{6, 8}));  // 2 w, in the nested pass's own slot
+  EXPECT_EQ(gs[0].data().to_vector(), (std::vector<double>{2, 2}));
+  EXPECT_EQ(gs[1].item(), 1.0);
+  EXPECT_EQ(gs[2].data().to_vector(), (std::vector<double>{3, 3}));
+}
+
+// A nested pass may not run through Functions the enclosing pass has still to finish: it
+// would overwrite the scratch they hold (the gradient flowing into a, sin's waiting count).
+struct GradOfInputInside : Function {
+  explicit GradOfInputInside(Variable x) : x(std::move(x)) {}
+  Variable x;
+  std::string_view name() const override { return "grad_of_input_inside"; }
+  std::vector<Tensor> forward(const std::vector<Tensor>& a) override { return {a[0] * 2.0}; }
+  std::vector<Variable> backward(const std::vector<Variable>& gy) override {
+    (void)nabla::grad({input(0)}, {x}, {.retain_graph = true});
+    return {gy[0] * 2.0};
+  }
+};
+
+TEST(UserFunctions, NestedPassThroughTheEnclosingPassesGraphIsRefused) {
+  Variable x(Tensor(0.5), "x");
+  Variable a = sin(x);
+  Variable y = nabla::call<GradOfInputInside>({a}, x)[0];
+  EXPECT_THAT(message_of<AutogradError>([&] { y.backward(); }),
+              HasSubstr("sin: reached by a backward pass started inside"));
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_DOUBLE_EQ(nabla::grad({a}, {x})[0].item(), std::cos(0.5));  // sin's scratch is intact
+}
+
 // ---- grad(), the functional form ---------------------------------------------------------------
 
 TEST(GradFunction, LeavesGradUntouchedAndSumsOutputs) {
@@ -426,6 +562,36 @@ TEST(GradFunction, IntermediateInputsAndRepeatedInputs) {
   EXPECT_DOUBLE_EQ(gs[0].item(), std::exp(4.0));
   EXPECT_DOUBLE_EQ(gs[1].item(), 4 * std::exp(4.0));
   EXPECT_DOUBLE_EQ(gs[2].item(), std::exp(4.0));
+}
+
+TEST(GradFunction, ResultsNeverShareStorageWithEachOther) {
+  // add sends its gradient, the seed, to both inputs: each result still owns its numbers.
+  Variable a(Tensor{1.0, 2.0});
+  Variable b(Tensor{3.0, 4.0});
+  const std::vector<Variable> gs = nabla::grad({a + b}, {a, b, a});
+  for (std::size_t i = 0; i < gs.size(); ++i) {
+    EXPECT_EQ(gs[i].data().to_vector(), (std::vector<double>{1, 1}));
+    for (std::size_t j = 0; j < i; ++j) {
+      EXPECT_FALSE(gs[i].data().shares_storage(gs[j].data())) << i << " and " << j;
+    }
+  }
+  Tensor(gs[0].data()) *= Tensor(5.0);
+  EXPECT_EQ(gs[1].data().to_vector(), (std::vector<double>{1, 1}));
+  EXPECT_EQ(gs[2].data().to_vector(), (std::vector<double>{1, 1}));
+}
+
+TEST(GradFunction, CreateGraphResultsNeverShareStorageAndStillDifferentiate) {
+  Variable a(Tensor{1.0, 2.0});
+  Variable b(Tensor{0.5, -1.0});
+  const std::vector<Variable> gs =
+      nabla::grad({sum(square(a + b))}, {a, b}, {.create_graph = true});
+  EXPECT_FALSE(gs[0].data().shares_storage(gs[1].data()));
+  EXPECT_EQ(gs[0].data().to_vector(), (std::vector<double>{3, 2}));  // 2 (a + b)
+  EXPECT_EQ(gs[1].data().to_vector(), (std::vector<double>{3, 2}));
+  EXPECT_FALSE(gs[1].is_leaf());  // the copy is recorded
+  const std::vector<Variable> second = nabla::grad({sum(gs[0] * gs[1])}, {a, b});
+  EXPECT_EQ(second[0].data().to_vector(), (std::vector<double>{12, 8}));  // 8 (a + b)
+  EXPECT_EQ(second[1].data().to_vector(), (std::vector<double>{12, 8}));
 }
 
 TEST(GradFunction, WithoutRetainGraphASecondPassIsAnError) {
@@ -515,6 +681,21 @@ TEST(VersionCounter, InPlaceChangeOfASavedOutputIsAnError) {
   handle.mutable_data<double>()[0] = 0;  // mutable_data bumps the version too
   EXPECT_THAT(message_of<AutogradError>([&] { z.backward(); }),
               HasSubstr("exp: an output saved for backward was modified in place"));
+}
+
+TEST(VersionCounter, InPlaceChangeOfWheresConditionIsAnError) {
+  Variable a(Tensor{1.0, 2.0});
+  Variable b(Tensor{3.0, 4.0});
+  Tensor condition{1.0, 0.0};
+  Variable y = sum(where(condition, a, b) * Variable(Tensor{1.0, 10.0}));
+  const std::uint64_t before = condition.version();
+  condition.fill_(1.0);  // would send both gradients to a
+  const std::string message = message_of<AutogradError>([&] { y.backward(); });
+  EXPECT_THAT(message, HasSubstr("where: the condition saved for backward was modified in place"));
+  EXPECT_THAT(message, HasSubstr("(version " + std::to_string(before) + ", now " +
+                                 std::to_string(before + 1) + ")"));
+  EXPECT_FALSE(a.grad().defined());
+  EXPECT_FALSE(b.grad().defined());
 }
 
 TEST(VersionCounter, OperationsThatSaveNothingDoNotCare) {

@@ -241,6 +241,9 @@ TEST(GradCheck, SoftmaxAndLogSoftmaxAlongEitherAxis) {
     check([axis](const Inputs& v) { return softmax(v[0], axis); }, {x}, "softmax" + how);
     check([axis](const Inputs& v) { return log_softmax(v[0], axis); }, {x}, "log_softmax" + how);
   }
+  // A 0-d tensor is one element along its own axis: softmax 1, log_softmax 0, gradients 0.
+  check([](const Inputs& v) { return softmax(v[0]) * v[0]; }, {Tensor(0.3)}, "softmax 0-d");
+  check([](const Inputs& v) { return log_softmax(v[0]) + v[0]; }, {Tensor(0.3)}, "log_softmax 0-d");
 }
 
 TEST(GradCheck, Losses) {

@@ -2,6 +2,8 @@
 // recursion, wide graphs in linear time, and no leak through x.grad's create_graph graph.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <memory>
 #include <vector>
 
 #include "nabla/tensor/variable.hpp"
@@ -10,6 +12,7 @@ namespace {
 
 using nabla::autograd_stats;
 using nabla::AutogradStats;
+using nabla::Function;
 using nabla::Generator;
 using nabla::Tensor;
 using nabla::Variable;
@@ -122,6 +125,62 @@ TEST(LongChains, MillionOperationChainCanBeDroppedWithoutBackward) {
   {
     Variable y(Tensor(1.0));
     for (int i = 0; i < 1000000; ++i) y = y * 1.0;
+  }
+  expect_same_live_counts(autograd_stats(), baseline);
+}
+
+// y * y and add(y, y) hold one Variable twice: its last reference is dropped by the second
+// edge, not the first, and a teardown that only took shortcuts through sole owners recursed.
+TEST(LongChains, MillionSquaringsOfOneVariableTearDownWithoutRecursion) {
+  const AutogradStats baseline = autograd_stats();
+  {
+    Variable x(Tensor(1.0), "x");
+    Variable y = x;
+    for (int i = 0; i < 1000000; ++i) y = y * y;
+    EXPECT_EQ(y.item(), 1.0);
+    y.backward();
+    // d/dx x^(2^n) at 1 is 2^n: past the largest double after 1024 squarings.
+    EXPECT_TRUE(std::isinf(x.grad().item()));
+  }
+  expect_same_live_counts(autograd_stats(), baseline);
+}
+
+TEST(LongChains, MillionDoublingsThroughAddOfOneVariableTearDownWithoutRecursion) {
+  const AutogradStats baseline = autograd_stats();
+  {
+    Variable x(Tensor(1.0), "x");
+    Variable y = x;
+    for (int i = 0; i < 1000000; ++i) y = add(y, y) * 0.5;
+    EXPECT_EQ(y.item(), 1.0);
+    y.backward();
+    EXPECT_EQ(x.grad().item(), 1.0);
+  }
+  expect_same_live_counts(autograd_stats(), baseline);
+}
+
+// Two outputs, each half of the input: their creator has two owners, the next add holds both.
+struct Halves : Function {
+  std::string_view name() const override { return "halves"; }
+  std::vector<Tensor> forward(const std::vector<Tensor>& x) override {
+    return {x[0] * 0.5, x[0] * 0.5};
+  }
+  std::vector<Variable> backward(const std::vector<Variable>& gy) override {
+    return {(gy[0] + gy[1]) * 0.5};
+  }
+};
+
+TEST(LongChains, ChainOfFunctionsWithTwoOutputsTearsDownWithoutRecursion) {
+  const AutogradStats baseline = autograd_stats();
+  {
+    Variable x(Tensor(1.0), "x");
+    Variable y = x;
+    for (int i = 0; i < 300000; ++i) {
+      const std::vector<Variable> halves = nabla::call<Halves>({y});
+      y = halves[0] + halves[1];
+    }
+    EXPECT_EQ(y.item(), 1.0);
+    y.backward();
+    EXPECT_EQ(x.grad().item(), 1.0);
   }
   expect_same_live_counts(autograd_stats(), baseline);
 }

@@ -136,7 +136,9 @@ Row tensor_double_backward() {
   const std::vector<Variable> g = grad({z}, {x, y}, {.create_graph = true});
   Eigen::MatrixXd H(2, 2);
   for (Eigen::Index i = 0; i < 2; ++i) {
-    const std::vector<Variable> row = grad({g[static_cast<std::size_t>(i)]}, {x, y});
+    // Both rows run through the graph of g: the first pass must leave it for the second.
+    const std::vector<Variable> row =
+        grad({g[static_cast<std::size_t>(i)]}, {x, y}, {.retain_graph = i == 0});
     H(i, 0) = row[0].item();
     H(i, 1) = row[1].item();
   }

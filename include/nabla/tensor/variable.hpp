@@ -24,10 +24,10 @@
 //     place after an operation saved it is reported at backward (version counters).
 //
 // Cost: one Function and one output per operation (two heap objects, plus the Tensor's own),
-// and one vector-Jacobian product per Function in backward: about 0.4-0.5 µs per operation,
-// forward and backward, on small tensors. Grad mode and the training flag are per thread; a
-// graph is not: build and differentiate each graph on one thread at a time, and do not run two
-// backward passes into the same leaf (a shared parameter) concurrently.
+// and one vector-Jacobian product per Function in backward (docs/benchmarks.md has timings).
+// Grad mode and the training flag are per thread; a graph is not: build and differentiate each
+// graph on one thread at a time, and do not run two backward passes into the same leaf (a
+// shared parameter) concurrently.
 #pragma once
 
 #include <concepts>
@@ -106,7 +106,9 @@ class Variable {
   // Accumulates into every leaf's grad() the gradient of the sum of this Variable's elements
   // (ones of its shape as the seed). This Variable's own grad() is kept (it is the seed, added
   // to any earlier one); intermediate gradients are released unless retain_grad. Works on a
-  // leaf (its grad becomes ones). The graph is kept: backward may run again.
+  // leaf (its grad becomes ones). The graph is kept: backward may run again. The gradients are
+  // stored when the pass has finished, so a pass that throws changes no grad(). No two grad()
+  // a pass stores share storage (with create_graph, the second holder gets a recorded copy).
   void backward(const BackwardOptions& options = {}) const;
 
   // A leaf sharing this Variable's data (no gradient flows through it).
@@ -163,6 +165,7 @@ class Function {
   virtual std::vector<Variable> backward(const std::vector<Variable>& output_grads) = 0;
 
   // Runs forward on the inputs' data and, in grad mode, records f as the outputs' creator.
+  // A Function object is applied once (AutogradError the second time): it is a node of one graph.
   static std::vector<Variable> apply(std::shared_ptr<Function> f,
                                      const std::vector<Variable>& inputs);
 
@@ -197,6 +200,7 @@ class Function {
   std::vector<Output> outputs_;
   int generation_ = 0;
   bool released_ = false;  // grad() without retain_graph freed the saved inputs
+  bool applied_ = false;   // Function::apply ran it (a second apply would add a second graph)
   // Scratch of the backward pass running through this Function (autograd.cpp).
   std::uint64_t pass_ = 0;
   std::int64_t waiting_for_ = 0;
@@ -222,9 +226,8 @@ struct VariableImpl {
   std::string name;
   std::shared_ptr<Function> creator;
   int generation = 0;
-  // Scratch of a backward pass: the gradient flowing in, grad()'s result slot for an input.
+  // Scratch of the backward pass running through the creator: the gradient flowing in.
   Variable flow;
-  int capture = -1;
 };
 }  // namespace detail
 
@@ -249,6 +252,9 @@ struct GradOptions {
 
 // The gradients of the sum of the outputs (each seeded with ones) with respect to the inputs,
 // leaving every grad() untouched: torch.autograd.grad, or the seed's GradientTape.gradient.
+// No two results share storage (an input listed twice gets two). grad() and backward() may run
+// inside a Function's backward on a graph of their own; a nested pass through Functions the
+// enclosing pass has still to finish is an AutogradError.
 std::vector<Variable> grad(const std::vector<Variable>& outputs,
                            const std::vector<Variable>& inputs, const GradOptions& options = {});
 
