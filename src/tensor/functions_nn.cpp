@@ -1,13 +1,13 @@
 // Matrix products, softmax and the losses on Variables, and their backward passes.
 //
-//   matmul:   C = A B           Ā = C̄ Bᵀ,  B̄ = Aᵀ C̄   (batch axes summed back by sum_to)
+//   matmul:   C = A B           Ā = C̄ Bᵀ,  B̄ = Aᵀ C̄   (batch axes summed back by sum_to;
+//                                transposes read in place by the GEMM, never copied)
 //   linear:   y = x W + b        the same, and b̄ = ȳ summed over the rows
 //   softmax:  y = softmax(x)     x̄ = y ⊙ (ȳ - Σ ȳ ⊙ y)
 //   log_softmax: y               x̄ = ȳ - softmax(x) Σ ȳ
 //   softmax cross-entropy of N rows: x̄ = (softmax(x) - onehot(t)) ȳ / N
 // Each backward is written with Variable operations, so every one of them differentiates again.
 #include <cmath>
-#include <numeric>
 #include <string>
 #include <utility>
 
@@ -21,20 +21,14 @@ using detail::record;
 using detail::save_all;
 using detail::save_none;
 
-// Swaps the last two axes: the matrix transpose of a stack of matrices.
-Variable matrix_transpose(const Variable& x) {
-  const int n = x.ndim();
-  if (n == 2) return transpose(x);
-  Axes axes(static_cast<std::size_t>(n));
-  std::iota(axes.begin(), axes.end(), 0);
-  std::swap(axes[static_cast<std::size_t>(n - 1)], axes[static_cast<std::size_t>(n - 2)]);
-  return permute(x, axes);
-}
-
-// The gradients of matmul(a, b) given gy, for the inputs asked for. A 1-D operand is a row
+// The gradients of C = op(A) op(B) given C̄, for the inputs asked for, where op transposes
+// the last two axes when asked (transpose_a, transpose_b). With op(A) = A, Ā = C̄ op(B)ᵀ; with
+// op(A) = Aᵀ, Ā = op(B) C̄ᵀ; likewise B̄ = op(A)ᵀ C̄ or C̄ᵀ op(A). Each is a transposed product
+// again, which the GEMM reads in place: no transpose is ever copied. A 1-D operand is a row
 // (left) or column (right) whose axis matmul dropped: it is put back, then taken out again.
 std::pair<Variable, Variable> matmul_gradients(const Variable& a, const Variable& b,
-                                               const Variable& gy, bool need_a, bool need_b) {
+                                               const Variable& gy, bool need_a, bool need_b,
+                                               bool transpose_a, bool transpose_b) {
   const bool a_vector = a.ndim() == 1;
   const bool b_vector = b.ndim() == 1;
   const Variable a2 = a_vector ? reshape(a, {1, a.shape()[0]}) : a;
@@ -49,25 +43,35 @@ std::pair<Variable, Variable> matmul_gradients(const Variable& a, const Variable
   }
   const Variable g2 = reshape(gy, shape);
   Variable ga, gb;
-  if (need_a) ga = reshape(sum_to(matmul(g2, matrix_transpose(b2)), a2.shape()), a.shape());
-  if (need_b) gb = reshape(sum_to(matmul(matrix_transpose(a2), g2), b2.shape()), b.shape());
+  if (need_a) {
+    const Variable product =
+        transpose_a ? matmul(b2, g2, transpose_b, true) : matmul(g2, b2, false, !transpose_b);
+    ga = reshape(sum_to(product, a2.shape()), a.shape());
+  }
+  if (need_b) {
+    const Variable product =
+        transpose_b ? matmul(g2, a2, true, transpose_a) : matmul(a2, g2, !transpose_a, false);
+    gb = reshape(sum_to(product, b2.shape()), b.shape());
+  }
   return {ga, gb};
 }
 
 struct MatMul final : Function {
+  MatMul(bool transpose_a, bool transpose_b) : transpose_a(transpose_a), transpose_b(transpose_b) {}
   std::string_view name() const override { return "matmul"; }
   std::vector<Variable> backward(const std::vector<Variable>& gy) override {
-    auto [ga, gb] =
-        matmul_gradients(input(0), input(1), gy[0], needs_input_grad(0), needs_input_grad(1));
+    auto [ga, gb] = matmul_gradients(input(0), input(1), gy[0], needs_input_grad(0),
+                                     needs_input_grad(1), transpose_a, transpose_b);
     return {ga, gb};
   }
+  bool transpose_a, transpose_b;
 };
 
 struct Linear final : Function {
   std::string_view name() const override { return "linear"; }
   std::vector<Variable> backward(const std::vector<Variable>& gy) override {
-    auto [gx, gw] =
-        matmul_gradients(input(0), input(1), gy[0], needs_input_grad(0), needs_input_grad(1));
+    auto [gx, gw] = matmul_gradients(input(0), input(1), gy[0], needs_input_grad(0),
+                                     needs_input_grad(1), false, false);
     std::vector<Variable> gxs{gx, gw};
     if (num_inputs() == 3) {
       gxs.push_back(needs_input_grad(2) ? sum_to(gy[0], input_shape(2)) : Variable());
@@ -147,8 +151,14 @@ double picked_log_probability_sum(const Tensor& log_p, const std::vector<std::in
 
 }  // namespace
 
-Variable matmul(const Variable& a, const Variable& b) {
-  return record<MatMul>(matmul(a.data(), b.data()), {&a, &b}, save_all);
+Variable matmul(const Variable& a, const Variable& b) { return matmul(a, b, false, false); }
+
+Variable matmul(const Variable& a, const Variable& b, bool transpose_a, bool transpose_b) {
+  // A vector is never transposed (as for Tensors): the flags only apply to matrices.
+  transpose_a = transpose_a && a.ndim() > 1;
+  transpose_b = transpose_b && b.ndim() > 1;
+  return record<MatMul>(matmul(a.data(), b.data(), transpose_a, transpose_b), {&a, &b}, save_all,
+                        transpose_a, transpose_b);
 }
 
 Variable linear(const Variable& x, const Variable& W, const Variable& b) {

@@ -226,6 +226,27 @@ TEST(GradCheck, MatrixProductsInEveryArrangement) {
   }
 }
 
+// Transposed operands (read in place by the GEMM), whose backward passes are transposed products
+// again: first and second derivatives against finite differences for each combination.
+TEST(GradCheck, TransposedMatrixProducts) {
+  struct Case {
+    Shape a, b;
+    bool transpose_a, transpose_b;
+  };
+  for (const Case& c : std::vector<Case>{{{3, 2}, {3, 4}, true, false},
+                                         {{2, 3}, {4, 3}, false, true},
+                                         {{3, 2}, {4, 3}, true, true},
+                                         {{5, 3, 2}, {3, 4}, true, false},
+                                         {{2, 3}, {5, 4, 3}, false, true},
+                                         {{5, 3, 2}, {5, 4, 3}, true, true}}) {
+    check([c](const Inputs& v) { return matmul(v[0], v[1], c.transpose_a, c.transpose_b); },
+          {normal(c.a, 23), normal(c.b, 24)},
+          pair_name(std::string("matmul") + (c.transpose_a ? " (a transposed)" : "") +
+                        (c.transpose_b ? " (b transposed)" : ""),
+                    c.a, c.b));
+  }
+}
+
 TEST(GradCheck, LinearWithAndWithoutBias) {
   const Tensor x = normal({4, 3}, 19);
   const Tensor W = normal({3, 2}, 20);

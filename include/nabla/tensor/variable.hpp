@@ -469,6 +469,8 @@ inline Tensor stack(std::initializer_list<Tensor> xs, int axis = 0) {
 }
 
 Variable matmul(const Variable& a, const Variable& b);
+// With the last two axes of a and/or b swapped, read in place (see the Tensor overload).
+Variable matmul(const Variable& a, const Variable& b, bool transpose_a, bool transpose_b);
 // x · W + b (b broadcast over the rows; an undefined b is none).
 Variable linear(const Variable& x, const Variable& W, const Variable& b = Variable());
 
