@@ -50,10 +50,13 @@ sanitize: setup
 	cmake --build --preset sanitize
 	ctest --preset sanitize
 
+# One thread for OpenBLAS from the start: its worker threads, even idle, slowed the
+# single-threaded cases of the same process by up to half on a 2-core machine (the tensor cases
+# run on one thread anyway, as does libtorch there).
 bench: setup-bench
 	cmake --preset bench
 	cmake --build --preset bench
-	build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_min_time=0.2 --benchmark_report_aggregates_only=true \
+	OPENBLAS_NUM_THREADS=1 build/bench/bench/nabla_bench --benchmark_repetitions=5 --benchmark_min_time=0.2 --benchmark_report_aggregates_only=true \
 	  --benchmark_out=build/bench/results.json --benchmark_out_format=json
 	python3 bench/sympy_bench.py --out build/bench/sympy.json
 	python3 bench/report.py build/bench/results.json --sympy build/bench/sympy.json

@@ -246,7 +246,8 @@ def tensor_table(path):
         return "—" if a is None or b is None else f"{a / b:.2f}"
 
     print()
-    print("| tensor case | nabla | libtorch | BLAS direct | nabla / libtorch | nabla / BLAS |")
+    print("| tensor case | nabla | libtorch | BLAS direct | nabla / libtorch (time) "
+          "| nabla / BLAS (time) |")
     print("|---|---|---|---|---|---|")
     chain = {e: ns(f"TensorChain/{e}") for e in ("nabla", "torch")}
     per_op = {e: None if t is None else t / rows[f"TensorChain/{e}"].get("ops", 1000)
@@ -255,17 +256,19 @@ def tensor_table(path):
     print(f"| chain of 1000 ops, forward + backward, per op | {fmt_ns(per_op['nabla'])} "
           f"| {fmt_ns(per_op['torch'])} | — | {ratio(per_op['nabla'], per_op['torch'])} | — |")
     for terms in (1000, 16000):
-        t = ns(f"TensorWideSum/nabla/{terms}")
-        print(f"| backward of a sum of {terms} terms, per term | "
-              f"{fmt_ns(None if t is None else t / terms)} | — | — | — | — |")
+        t = {e: ns(f"TensorWideSum/{e}/{terms}") for e in ("nabla", "torch")}
+        per = {e: None if v is None else v / terms for e, v in t.items()}
+        print(f"| backward of a sum of {terms} terms, per term | {fmt_ns(per['nabla'])} "
+              f"| {fmt_ns(per['torch'])} | — | {ratio(per['nabla'], per['torch'])} | — |")
     for dtype in ("float32", "float64"):
         flops = {e: (rows[f"TensorGemm/{e}/{dtype}"].get("flops") / 1e9
                      if f"TensorGemm/{e}/{dtype}" in rows else None)
                  for e in ("nabla", "torch", "blas")}
         fmt_g = lambda g: "—" if g is None else f"{g:.1f} GFLOP/s"
+        # time ratios, as in every other row: the other's throughput over nabla's
         print(f"| GEMM 1024, {dtype} | {fmt_g(flops['nabla'])} | {fmt_g(flops['torch'])} "
-              f"| {fmt_g(flops['blas'])} | {ratio(flops['nabla'], flops['torch'])} "
-              f"| {ratio(flops['nabla'], flops['blas'])} |")
+              f"| {fmt_g(flops['blas'])} | {ratio(flops['torch'], flops['nabla'])} "
+              f"| {ratio(flops['blas'], flops['nabla'])} |")
     step = {e: ns(f"TensorMlpStep/{e}") for e in ("nabla", "torch")}
     fmt_ms = lambda t: "—" if t is None else f"{t / 1e6:.2f} ms"
     print(f"| MLP step (256, 784-1000-10) | {fmt_ms(step['nabla'])} | {fmt_ms(step['torch'])} "

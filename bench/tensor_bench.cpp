@@ -3,8 +3,8 @@
 //                           sin and multiplication by a number, then the sum and backward():
 //                           the overhead per operation, forward and backward (report.py divides
 //                           by 1000)
-//   TensorWideSum/nabla/<n> backward() of x*1 + x*2 + ... + x*n, n = 1000 and 16000: the time per
-//                           term must not grow with n (DeZero's re-sorted work list goes
+//   TensorWideSum/<engine>/<n>  backward() of x*1 + x*2 + ... + x*n, n = 1000 and 16000: the time
+//                           per term must not grow with n (DeZero's re-sorted work list goes
 //                           quadratic there); report.py divides by n
 //   TensorGemm/<engine>/<dtype>   a 1024 x 1024 by 1024 x 1024 matrix product: nabla::matmul,
 //                           the BLAS it calls used directly (cblas_sgemm / cblas_dgemm), and
@@ -175,6 +175,25 @@ void TensorChain_torch(benchmark::State& state) {
   state.counters["ops"] = kChainLength;
 }
 
+void TensorWideSum_torch(benchmark::State& state) {
+  one_thread();
+  const auto terms = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    torch::Tensor x = torch::tensor(2.0, torch::kFloat64).requires_grad_(true);
+    torch::Tensor y = x * 0.0;
+    for (int i = 1; i < terms; ++i) y = y + x * static_cast<double>(i);
+    state.ResumeTiming();
+    y.backward();
+    benchmark::DoNotOptimize(x.grad().item<double>());
+    state.PauseTiming();
+    x = torch::Tensor();
+    y = torch::Tensor();
+    state.ResumeTiming();
+  }
+  state.counters["terms"] = terms;
+}
+
 template <class T>
 void TensorGemm_torch(benchmark::State& state) {
   one_thread();
@@ -230,6 +249,7 @@ BENCHMARK(TensorGemm_blas<double>)->Name("TensorGemm/blas/float64")->Unit(benchm
 BENCHMARK(TensorMlpStep_nabla)->Name("TensorMlpStep/nabla")->Unit(benchmark::kMillisecond);
 #ifdef NABLA_BENCH_HAVE_TORCH
 BENCHMARK(TensorChain_torch)->Name("TensorChain/torch");
+BENCHMARK(TensorWideSum_torch)->Name("TensorWideSum/torch")->Arg(1000)->Arg(16000);
 BENCHMARK(TensorGemm_torch<float>)->Name("TensorGemm/torch/float32")->Unit(benchmark::kMillisecond);
 BENCHMARK(TensorGemm_torch<double>)
     ->Name("TensorGemm/torch/float64")

@@ -1,8 +1,9 @@
 // The Tensor handle: its storage, constructors and factories, element access, dtype conversion,
 // reshape, and whole-tensor comparison.
 //
-// Storage is one heap buffer aligned to 64 bytes (a cache line; Eigen's maps and the
-// compiler's vector loops both like aligned rows), its size in bytes and a version counter. A
+// Storage holds the numbers (inline up to 64 bytes, else one heap buffer aligned to 64 bytes: a
+// cache line; Eigen's maps and the compiler's vector loops both like aligned rows), their size
+// in bytes and a version counter (src/tensor/access.hpp says why). A
 // Tensor holds a shared_ptr to it, so copying a tensor and reshaping one are O(1) and alias, and
 // the version counter is shared by every view, which is what autograd needs to detect "modified
 // after it was saved". Only the named in-place operations bump it.
@@ -117,10 +118,13 @@ TensorStats tensor_stats() {
 }
 
 Tensor::Storage::Storage(std::size_t byte_count)
-    : allocation(allocate_buffer(byte_count + alignment)), data(nullptr), bytes(byte_count) {
-  if (allocation == nullptr) throw std::bad_alloc();
-  const auto address = reinterpret_cast<std::uintptr_t>(allocation);
-  data = reinterpret_cast<void*>((address + alignment) & ~(std::uintptr_t{alignment} - 1));
+    : allocation(nullptr), data(inline_numbers), bytes(byte_count) {
+  if (byte_count > kInlineBytes) {
+    allocation = allocate_buffer(byte_count + alignment);
+    if (allocation == nullptr) throw std::bad_alloc();
+    const auto address = reinterpret_cast<std::uintptr_t>(allocation);
+    data = reinterpret_cast<void*>((address + alignment) & ~(std::uintptr_t{alignment} - 1));
+  }
   live_buffers.fetch_add(1, std::memory_order_relaxed);
   live_bytes.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
 }
@@ -128,7 +132,9 @@ Tensor::Storage::Storage(std::size_t byte_count)
 Tensor::Storage::~Storage() {
   live_buffers.fetch_sub(1, std::memory_order_relaxed);
   live_bytes.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-  if (!BufferCache::instance().give(allocation, bytes + alignment)) std::free(allocation);
+  if (allocation != nullptr && !BufferCache::instance().give(allocation, bytes + alignment)) {
+    std::free(allocation);
+  }
 }
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype)

@@ -67,10 +67,17 @@ TEST(TensorConstruction, UndefinedTensorHasNoStorage) {
   EXPECT_EQ(nabla::to_string(undefined), "undefined");
 }
 
-TEST(TensorStorage, BufferIsAlignedTo64Bytes) {
-  for (const std::int64_t n : {1, 3, 17, 1000}) {
+// Up to 64 bytes of numbers live inside the storage object (16-byte aligned); more get a heap
+// buffer on a cache-line boundary.
+TEST(TensorStorage, BuffersAreAlignedTo64BytesAndSmallOnesTo16) {
+  for (const std::int64_t n : {17, 1000, 100000}) {
     const Tensor x = Tensor::zeros({n}, DType::float32);
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(x.data<float>()) % 64, 0U);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(x.data<float>()) % 64, 0U) << n;
+  }
+  for (const std::int64_t n : {1, 3, 16}) {
+    const Tensor x = Tensor::full({n}, 2.0, DType::float32);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(x.data<float>()) % 16, 0U) << n;
+    EXPECT_EQ(x.at({n - 1}), 2.0);
   }
   const Tensor empty = Tensor::empty({0});
   EXPECT_EQ(empty.size(), 0);
