@@ -308,11 +308,9 @@ class SeriesBuilder {
     // f^(m)(a[0]) for m = 1..n: differentiate f(v) on a fresh variable v, substitute a[0].
     std::vector<Expr> derivative(n_ + 1, u);
     if (!f_is_exp) {
-      const Expr v = variable("nabla_series_variable");
-      Expr d = f(v);
+      const std::vector<Expr>& of_v = derivatives_of(f(v_));
       for (int m = 1; m <= n_; ++m) {
-        d = sym::diff(d, v);
-        derivative[m] = is_zero(d) ? d : evaluate<Expr>(d, {v}, {a[0]});
+        derivative[m] = is_zero(of_v[m]) ? of_v[m] : evaluate<Expr>(of_v[m], {v_}, {a[0]});
       }
     }
     // Partial Bell polynomials B[k][m] of a', a'', ..., row by row.
@@ -337,9 +335,22 @@ class SeriesBuilder {
     return s;
   }
 
+  // f', f'', ..., f^(n) of f(v), once per function: every sin node of e shares sin's list.
+  const std::vector<Expr>& derivatives_of(const Expr& f_of_v) {
+    auto [it, added] = derivatives_.try_emplace(f_of_v.id());
+    if (added) {
+      it->second.assign(static_cast<std::size_t>(n_) + 1, f_of_v);
+      for (int m = 1; m <= n_; ++m) it->second[m] = sym::diff(it->second[m - 1], v_);
+    }
+    return it->second;
+  }
+
   Expr x_;
   int n_;
   std::vector<std::vector<double>> choose_;
+  Expr v_ = variable("nabla_series_variable");  // the fresh variable of f(v)
+  // keyed by the node of f(v), which the map's values keep alive (they start with f(v) itself)
+  std::unordered_map<const void*, std::vector<Expr>> derivatives_;
 };
 
 std::optional<Expr> series_derivative(const Expr& e, const Expr& x, int n) {
