@@ -137,8 +137,31 @@ Selection select(const Shape& shape, const Indices& indices, std::string_view op
                      " indices for a tensor of shape " + shape_string(shape));
   }
   const tensor_detail::Strides strides = tensor_detail::contiguous_strides(shape);
+  // The integer arrays are read together (x[rows, columns] picks x[rows[k], columns[k]]): their
+  // lengths broadcast (equal, or 1), and they make one axis, where the first of them stands.
+  std::size_t first_array = indices.size();
+  std::size_t zipped = 1;
+  std::size_t zipped_from = 0;  // the axis whose array set `zipped`
+  for (std::size_t axis = 0; axis < indices.size(); ++axis) {
+    const auto* array = std::get_if<std::vector<std::int64_t>>(&indices[axis]);
+    if (array == nullptr) continue;
+    if (first_array == indices.size()) {
+      first_array = axis;
+      zipped = array->size();
+      zipped_from = axis;
+    } else if (array->size() != zipped && array->size() != 1) {
+      if (zipped != 1) {
+        throw ShapeError(std::string(operation) + ": index arrays of lengths " +
+                         std::to_string(zipped) + " (axis " + std::to_string(zipped_from) +
+                         ") and " + std::to_string(array->size()) + " (axis " +
+                         std::to_string(axis) + ") do not broadcast, for shape " +
+                         shape_string(shape));
+      }
+      zipped = array->size();
+      zipped_from = axis;
+    }
+  }
   Selection selection;
-  int arrays = 0;
   for (std::size_t axis = 0; axis < indices.size(); ++axis) {
     const Index& index = indices[axis];
     if (const auto* integer = std::get_if<std::int64_t>(&index)) {
@@ -148,17 +171,21 @@ Selection select(const Shape& shape, const Indices& indices, std::string_view op
     std::vector<std::int64_t> positions;
     if (const auto* slice = std::get_if<Slice>(&index)) {
       positions = slice_positions(*slice, shape[axis], operation);
+      for (std::int64_t& position : positions) position *= strides[axis];
+    } else if (axis == first_array) {
+      positions.assign(zipped, 0);
+      for (std::size_t a = axis; a < indices.size(); ++a) {
+        const auto* array = std::get_if<std::vector<std::int64_t>>(&indices[a]);
+        if (array == nullptr) continue;
+        for (std::size_t k = 0; k < zipped; ++k) {
+          const std::int64_t entry = (*array)[array->size() == 1 ? 0 : k];
+          positions[k] += checked_index(entry, a, shape, operation) * strides[a];
+        }
+      }
     } else {
-      if (++arrays > 1) {
-        throw ShapeError(std::string(operation) + ": at most one integer-array index is " +
-                         "supported, for shape " + shape_string(shape));
-      }
-      for (const std::int64_t entry : std::get<std::vector<std::int64_t>>(index)) {
-        positions.push_back(checked_index(entry, axis, shape, operation));
-      }
+      continue;  // a later array: read with the first one
     }
     selection.result_shape.push_back(static_cast<std::int64_t>(positions.size()));
-    for (std::int64_t& position : positions) position *= strides[axis];
     selection.tables.push_back(std::move(positions));
   }
   for (std::size_t axis = indices.size(); axis < shape.size(); ++axis) {

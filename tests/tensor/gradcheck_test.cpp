@@ -189,6 +189,13 @@ TEST(GradCheck, IndexingAndScatter) {
         return get_item(v[0], {std::vector<std::int64_t>{0, 2, 0, 3}});
       },
       {x}, "x[[0, 2, 0, 3]]");
+  // DeZero's x[arange(N), t], with a pair repeated
+  check(
+      [](const Inputs& v) {
+        return get_item(v[0], {std::vector<std::int64_t>{0, 1, 2, 3, 1},
+                               std::vector<std::int64_t>{2, 0, 1, 1, 0}});
+      },
+      {x}, "x[arange, t]");
   check(
       [](const Inputs& v) {
         return scatter_add({4, 3}, {std::vector<std::int64_t>{1, 1, 3}}, v[0]);
@@ -281,6 +288,32 @@ TEST(GradCheck, Losses) {
   const Tensor labels{1, 1, 0, 2};
   check([&](const Inputs& v) { return softmax_cross_entropy(v[0], labels); }, {a},
         "softmax_cross_entropy, Tensor labels");
+}
+
+// DeZero's softmax_cross_entropy_simple, written with x[arange(N), t], is the native loss: the
+// same value and the same gradient (and it passes the gradient check on its own).
+TEST(GradCheck, CrossEntropyByIndexingIsTheNativeOne) {
+  const Tensor a = normal({4, 3}, 27);
+  const std::vector<std::int64_t> labels{2, 0, 1, 2};
+  const auto by_indexing = [&](const Variable& logits) {
+    const Variable log_p = log_softmax(logits);
+    const auto rows = static_cast<std::int64_t>(labels.size());
+    std::vector<std::int64_t> arange(labels.size());
+    for (std::int64_t i = 0; i < rows; ++i) arange[static_cast<std::size_t>(i)] = i;
+    return -sum(get_item(log_p, {arange, labels})) / static_cast<double>(rows);
+  };
+  check([&](const Inputs& v) { return by_indexing(v[0]); }, {a}, "log_softmax(x)[arange, t]");
+  Variable x(a);
+  by_indexing(x).backward();
+  const Tensor simple = x.grad().data();
+  x.cleargrad();
+  const Variable native = softmax_cross_entropy(x, labels);
+  native.backward();
+  EXPECT_NEAR(by_indexing(x).item(), native.item(), 1e-15);
+  const std::vector<double> expected = x.grad().data().to_vector();
+  const std::vector<double> actual = simple.to_vector();
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-15);
 }
 
 TEST(GradCheck, ACompositeNetworkLikeExpression) {

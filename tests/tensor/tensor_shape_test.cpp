@@ -230,7 +230,46 @@ TEST(TensorGetItem, ErrorsNameTheIndexAxisAndLength) {
         nabla::get_item(x, {std::int64_t{0}, std::int64_t{0}, std::int64_t{0}});
       },
       ThrowsMessage<ShapeError>(HasSubstr("(2, 3)")));
-  EXPECT_THROW(nabla::get_item(x, {Positions{0}, Positions{0}}), ShapeError);
+  EXPECT_THAT(
+      [&] {
+        nabla::get_item(x, {Positions{0, 1}, Positions{0, 1, 2}});
+      },
+      ThrowsMessage<ShapeError>(
+          HasSubstr("index arrays of lengths 2 (axis 0) and 3 (axis 1) do not broadcast")));
+  EXPECT_THAT(
+      [&] {
+        nabla::get_item(x, {Positions{1}, Positions{0, 5}});
+      },
+      ThrowsMessage<ShapeError>(HasSubstr("index 5 is out of range for axis 1 with length 3")));
+}
+
+// Several arrays are read together, as NumPy does: x[rows, columns] is x[rows[k], columns[k]].
+TEST(TensorGetItem, SeveralArraysPickElementsTogether) {
+  // DeZero's x[np.arange(N), t]: the probability of each row's label.
+  const Tensor probabilities{{0.1, 0.9}, {0.8, 0.2}, {0.3, 0.7}};
+  const Tensor picked = nabla::get_item(probabilities, {Positions{0, 1, 2}, Positions{1, 0, 1}});
+  EXPECT_EQ(picked.shape(), (Shape{3}));
+  EXPECT_EQ(picked.to_vector(), (std::vector<double>{0.9, 0.8, 0.7}));
+
+  const Tensor x = Tensor::arange(0, 24).reshape({2, 3, 4});
+  // x[[1, 0], [2, 0]] -> rows x[1, 2] and x[0, 0]: shape (2, 4)
+  const Tensor rows = nabla::get_item(x, {Positions{1, 0}, Positions{2, 0}});
+  EXPECT_EQ(rows.shape(), (Shape{2, 4}));
+  EXPECT_EQ(rows.to_vector(), (std::vector<double>{20, 21, 22, 23, 0, 1, 2, 3}));
+  // A length-1 array broadcasts: x[[1], [0, 2], [3, 1]] -> x[1, 0, 3], x[1, 2, 1]
+  const Tensor broadcast = nabla::get_item(x, {Positions{1}, Positions{0, 2}, Positions{3, 1}});
+  EXPECT_EQ(broadcast.to_vector(), (std::vector<double>{15, 21}));
+  // x[:, [0, 2], [1, 3]] -> (2, 2): the arrays' axis stands where the first array does
+  const Tensor inner = nabla::get_item(x, {Slice{}, Positions{0, 2}, Positions{1, 3}});
+  EXPECT_EQ(inner.shape(), (Shape{2, 2}));
+  EXPECT_EQ(inner.to_vector(), (std::vector<double>{1, 11, 13, 23}));
+  // x[[0, 1], 1:, [3, 0]] -> (2, 2): NumPy would give the same numbers
+  const Tensor split = nabla::get_item(x, {Positions{0, 1}, Slice{1, {}}, Positions{3, 0}});
+  EXPECT_EQ(split.shape(), (Shape{2, 2}));
+  EXPECT_EQ(split.to_vector(), (std::vector<double>{7, 11, 16, 20}));
+  // Empty arrays give an empty axis.
+  EXPECT_EQ(nabla::get_item(x, {Positions{}, Positions{}}).shape(), (Shape{0, 4}));
+  EXPECT_EQ(nabla::get_item(x, {Positions{}, Positions{1}}).shape(), (Shape{0, 4}));
 }
 
 TEST(TensorScatterAdd, IsTheAdjointOfGetItem) {
@@ -243,6 +282,8 @@ TEST(TensorScatterAdd, IsTheAdjointOfGetItem) {
       {Slice{{}, {}, -1}, Positions{0, 2, 2, 1, 0}},
       {Positions{3, 3, 0}, Slice{}, Slice{4, 0, -2}},
       {std::int64_t{0}, Slice{}, Positions{4, 4, 4}},
+      {Positions{3, 0, 3}, Positions{2, 2, 2}, Positions{1, 4, 1}},
+      {Positions{1, 2}, Slice{}, Positions{0}},
       {},
   };
   for (const Indices& indices : cases) {
@@ -261,6 +302,10 @@ TEST(TensorScatterAdd, RepeatedIndicesAccumulate) {
   EXPECT_EQ(counts.to_vector(), (std::vector<double>{0, 3, 0, 1}));
   const Tensor rows = nabla::scatter_add({2, 2}, {Positions{0, 0}}, Tensor{{1, 2}, {3, 4}});
   EXPECT_EQ(rows.to_vector(), (std::vector<double>{4, 6, 0, 0}));
+  // (0, 1) picked twice and (1, 0) once
+  const Tensor pairs =
+      nabla::scatter_add({2, 2}, {Positions{0, 1, 0}, Positions{1, 0, 1}}, Tensor{1, 2, 4});
+  EXPECT_EQ(pairs.to_vector(), (std::vector<double>{0, 5, 2, 0}));
   const Tensor broadcast = nabla::scatter_add({3}, {Slice{0, 2}}, Tensor(5.0));
   EXPECT_EQ(broadcast.to_vector(), (std::vector<double>{5, 5, 0}));
   EXPECT_EQ(nabla::scatter_add({2}, {}, Tensor{1, 2}.to(DType::float32)).dtype(), DType::float32);

@@ -52,9 +52,11 @@ class ShapeError : public std::invalid_argument {
 
 // An index along one axis: an integer (removes the axis; negative counts from the end), a slice
 // (start, stop, step with Python's defaults and clamping), or an array of integers (NumPy's
-// integer-array indexing along that axis; the axis keeps its place and takes the array's length,
-// even where NumPy would move it to the front: x[0, :, [1, 2]] has shape (4, 2) for x of shape
-// (3, 4, 5), where NumPy gives (2, 4)).
+// integer-array indexing). Several arrays are read together, element by element, as in NumPy:
+// x[{rows, columns}] picks x[rows[k], columns[k]] (DeZero's x[arange(N), t]); their lengths must
+// be equal or 1. The arrays make one axis, which stands where the first array does, even where
+// NumPy would move it to the front (arrays not next to each other, or after an integer):
+// x[0, :, [1, 2]] has shape (4, 2) for x of shape (3, 4, 5), where NumPy gives (2, 4).
 struct Slice {
   std::optional<std::int64_t> start;
   std::optional<std::int64_t> stop;
@@ -239,7 +241,7 @@ Tensor expand_dims(const Tensor& x, int axis);
 Tensor squeeze(const Tensor& x, const Axes& axes = {});  // every length-1 axis without axes
 Tensor concatenate(const std::vector<Tensor>& xs, int axis = 0);
 Tensor stack(const std::vector<Tensor>& xs, int axis = 0);
-// x[indices], NumPy's basic and integer-array indexing (one index array at most).
+// x[indices], NumPy's basic and integer-array indexing.
 Tensor get_item(const Tensor& x, const Indices& indices);
 // The backward of get_item: a zero tensor of `shape` with `values` added at x[indices]
 // (repeated integer-array indices accumulate).
