@@ -33,30 +33,38 @@ namespace nabla {
 
 // The numbers of a tensor; reshaped tensors share them, and so share their version.
 //
-// Up to kInlineBytes (8 doubles) live inside this object, 16-byte aligned: scalars and tiny
-// tensors, the bulk of a graph of small operations, then cost one allocation (this object and
-// its reference counts, by make_shared) instead of two, and sit next to their bookkeeping in
-// memory. Larger ones get one heap buffer aligned to 64 bytes by hand on a malloc'd block 64
-// bytes larger, as Eigen's handmade_aligned_malloc does: with operator new(align_val_t),
-// glibc's memalign path (which splits off and frees the unaligned part of each chunk) took a
-// quarter of the time of a 16-element addition.
+// Up to 64 bytes (8 doubles) live inside the object, 16-byte aligned, in an InlineStorage sized
+// to fit (16 bytes for a scalar, else 64): scalars and tiny tensors, the bulk of a graph of
+// small operations, then cost one allocation (this object and its reference counts, from the
+// graph's pool) instead of two, and sit next to their bookkeeping in memory. Larger ones get one
+// heap buffer aligned to 64 bytes by hand on a malloc'd block 64 bytes larger, as Eigen's
+// handmade_aligned_malloc does: with operator new(align_val_t), glibc's memalign path (which splits
+// off and frees the unaligned part of each chunk) took a quarter of the time of a 16-element
+// addition.
 struct Tensor::Storage {
   static constexpr std::size_t alignment = 64;  // a cache line, and wide enough for AVX-512
-  static constexpr std::size_t kInlineBytes = 64;
 
-  explicit Storage(std::size_t byte_count);
+  // Numbers at inline_numbers when byte_count fits inline_capacity, else on the heap.
+  Storage(std::size_t byte_count, std::byte* inline_numbers, std::size_t inline_capacity);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
   void* allocation;  // what malloc returned; nullptr for numbers held inline
-  void* data;        // inline_numbers, or the first 64-byte boundary in allocation
+  void* data;        // the inline numbers, or the first 64-byte boundary in allocation
   std::size_t bytes;
   std::uint64_t version = 0;
-  alignas(16) std::byte inline_numbers[kInlineBytes];
 };
 
 struct TensorAccess {
+  template <std::size_t N>
+  struct InlineStorage final : Tensor::Storage {
+    explicit InlineStorage(std::size_t byte_count) : Storage(byte_count, numbers, N) {}
+    alignas(16) std::byte numbers[N];
+  };
+  // Storage for bytes numbers, from the graph's pool.
+  static std::shared_ptr<Tensor::Storage> make_storage(std::size_t bytes);
+
   // A new tensor whose numbers are uninitialised.
   static Tensor allocate(Shape shape, DType dtype);
   // Another shape over the same storage (the caller has checked the sizes agree).

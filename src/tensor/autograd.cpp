@@ -75,11 +75,13 @@ VariableImpl::VariableImpl(Tensor data) : data(std::move(data)) {
 VariableImpl::~VariableImpl() { live_variables.fetch_sub(1, std::memory_order_relaxed); }
 }  // namespace detail
 
-Variable::Variable(Tensor data) : impl_(std::make_shared<detail::VariableImpl>(std::move(data))) {
+Variable::Variable(Tensor data)
+    : impl_(std::allocate_shared<detail::VariableImpl>(
+          detail::PoolAllocator<detail::VariableImpl>{}, std::move(data))) {
   if (!impl_->data.defined()) throw AutogradError("Variable: the tensor is undefined");
 }
 Variable::Variable(Tensor data, std::string name) : Variable(std::move(data)) {
-  impl_->name = std::move(name);
+  if (!name.empty()) impl_->name = std::make_unique<std::string>(std::move(name));
 }
 Variable::Variable(double value, std::string name) : Variable(Tensor(value), std::move(name)) {}
 
@@ -95,8 +97,14 @@ void Variable::set_data(Tensor data) {
 
 Variable Variable::grad() const { return impl().grad; }
 void Variable::cleargrad() { impl().grad = Variable(); }
-const std::string& Variable::name() const { return impl().name; }
-void Variable::set_name(std::string name) { impl().name = std::move(name); }
+const std::string& Variable::name() const {
+  static const std::string none;
+  const std::unique_ptr<std::string>& name = impl().name;
+  return name ? *name : none;
+}
+void Variable::set_name(std::string name) {
+  impl().name = name.empty() ? nullptr : std::make_unique<std::string>(std::move(name));
+}
 int Variable::generation() const { return impl().generation; }
 
 Variable Variable::detach() const { return Variable(data()); }
@@ -182,15 +190,15 @@ Variable Function::input(std::size_t i) const {
     return Variable(edge.variable);
   }
   std::shared_ptr<detail::VariableImpl> leaf = edge.leaf.lock();
-  if (edge.saved.defined()) {
-    check(edge.saved);
-    if (leaf && leaf->data.shares_storage(edge.saved)) return Variable(leaf);
+  if (edge.saved) {
+    check(*edge.saved);
+    if (leaf && leaf->data.shares_storage(*edge.saved)) return Variable(leaf);
     if (leaf && is_grad_enabled()) {
       throw AutogradError(describe(name()) + ": the data of input " + std::to_string(i) +
                           " was replaced (set_data) after forward, so a differentiable "
                           "(create_graph) gradient cannot be formed");
     }
-    return Variable(edge.saved);  // a constant: the input itself is gone or was replaced
+    return Variable(*edge.saved);  // a constant: the input itself is gone or was replaced
   }
   if (leaf) {
     check(leaf->data);
@@ -219,7 +227,7 @@ Variable Function::output(std::size_t i) const {
 const Shape& Function::input_shape(std::size_t i) const {
   const Edge& edge = inputs_.at(i);
   if (edge.variable) return edge.variable->data.shape();
-  if (edge.saved.defined()) return edge.saved.shape();
+  if (edge.saved) return edge.saved->shape();
   // The leaf is held by whoever keeps it alive (it needs a gradient, so someone does).
   if (std::shared_ptr<detail::VariableImpl> leaf = edge.leaf.lock()) return leaf->data.shape();
   throw AutogradError(describe(name()) + ": input " + std::to_string(i) + " no longer exists");
@@ -246,7 +254,7 @@ void GraphAccess::attach_inputs(Function& f, const Variable* const* inputs, std:
     } else {
       edge.leaf = x;
       const bool reads = i < 64 ? ((saved >> i) & 1) != 0 : saved == save_all;
-      if (reads) edge.saved = x->data;
+      if (reads) edge.saved = std::make_unique<Tensor>(x->data);
     }
     generation = std::max(generation, x->generation);
   }
@@ -255,15 +263,15 @@ void GraphAccess::attach_inputs(Function& f, const Variable* const* inputs, std:
 
 Variable GraphAccess::attach_output(const std::shared_ptr<Function>& f, Tensor y,
                                     bool keep_metadata) {
-  auto impl = std::make_shared<VariableImpl>(std::move(y));
+  auto impl = std::allocate_shared<VariableImpl>(PoolAllocator<VariableImpl>{}, std::move(y));
   impl->creator = f;
   impl->generation = f->generation_ + 1;
   Function::Output& out = f->outputs_.emplace_back();
   out.variable = impl;
   out.version = impl->data.version();
   if (keep_metadata) {
-    out.shape = impl->data.shape();
-    out.dtype = impl->data.dtype();
+    out.metadata = std::make_unique<Function::OutputMetadata>(
+        Function::OutputMetadata{impl->data.shape(), impl->data.dtype()});
   }
   return Variable(std::move(impl));
 }
@@ -336,6 +344,36 @@ struct Copy final : Function {
 // finish: it would overwrite their scratch (pass mark, waiting count, flowing gradients).
 thread_local std::vector<std::uint64_t> active_passes;
 
+// A work list whose buffer the thread keeps for its next pass: over a large graph, lists made
+// anew each pass were mapped afresh by malloc and paid a page fault per 4 KiB every time.
+class FunctionList {
+ public:
+  FunctionList() {
+    std::vector<std::vector<Function*>>& spare = spares();
+    if (!spare.empty()) {
+      items_ = std::move(spare.back());
+      spare.pop_back();
+    }
+  }
+  ~FunctionList() {
+    items_.clear();
+    if (items_.capacity() <= kKeep) spares().push_back(std::move(items_));
+  }
+  FunctionList(const FunctionList&) = delete;
+  FunctionList& operator=(const FunctionList&) = delete;
+
+  std::vector<Function*>& operator*() { return items_; }
+  std::vector<Function*>* operator->() { return &items_; }
+
+ private:
+  static constexpr std::size_t kKeep = std::size_t{1} << 20;
+  static std::vector<std::vector<Function*>>& spares() {
+    thread_local std::vector<std::vector<Function*>> lists;
+    return lists;
+  }
+  std::vector<Function*> items_;
+};
+
 struct Pass {
   bool create_graph = false;
   bool retain_grad = false;      // backward(): keep intermediate gradients
@@ -344,7 +382,10 @@ struct Pass {
   VariableImpl* root = nullptr;  // backward(): the Variable whose grad() is the seed
   const std::uint64_t id = pass_counter.fetch_add(1, std::memory_order_relaxed) + 1;
 
-  std::vector<std::shared_ptr<Function>> visited;
+  // In discovery order: a Function comes after one of the Functions that consume its outputs.
+  // The graph (held by the roots) keeps them alive for the whole pass.
+  FunctionList visited;
+  bool finished = false;  // run() completed: every flowing gradient has been consumed
   std::vector<std::shared_ptr<VariableImpl>> roots;
   // The gradients leaving the pass, summed per Variable: for grad(), one slot per input made
   // before the pass; for backward(), one per Variable that receives one (targets), stored into
@@ -358,12 +399,15 @@ struct Pass {
   Pass(const Pass&) = delete;
   Pass& operator=(const Pass&) = delete;
 
-  // Leaves no gradient behind on the graph, whether the pass finished or threw.
+  // Leaves no gradient behind on the graph when the pass threw (a finished one consumed them
+  // all, and may have freed the graph).
   ~Pass() {
-    for (const std::shared_ptr<VariableImpl>& r : roots) r->flow = Variable();
-    for (const std::shared_ptr<Function>& f : visited) {
-      for (GraphAccess::Output& out : GraphAccess::outputs(*f)) {
-        if (std::shared_ptr<VariableImpl> y = out.variable.lock()) y->flow = Variable();
+    if (!finished) {
+      for (const std::shared_ptr<VariableImpl>& r : roots) r->flow = Variable();
+      for (Function* f : *visited) {
+        for (GraphAccess::Output& out : GraphAccess::outputs(*f)) {
+          if (std::shared_ptr<VariableImpl> y = out.variable.lock()) y->flow = Variable();
+        }
       }
     }
     active_passes.pop_back();
@@ -411,7 +455,8 @@ struct Pass {
   }
 
   void discover() {
-    std::vector<Function*> stack;
+    FunctionList work;
+    std::vector<Function*>& stack = *work;
     auto visit = [&](const std::shared_ptr<Function>& f) {
       std::uint64_t& mark = GraphAccess::pass(*f);
       if (mark == id) return;
@@ -424,7 +469,7 @@ struct Pass {
       }
       mark = id;
       GraphAccess::waiting_for(*f) = 0;
-      visited.push_back(f);
+      visited->push_back(f.get());
       stack.push_back(f.get());
     };
     for (const std::shared_ptr<VariableImpl>& r : roots) {
@@ -454,7 +499,7 @@ struct Pass {
 
   // The gradients flowing into f's outputs; false if none did.
   bool gather(Function& f, std::vector<Variable>& gys) {
-    std::vector<GraphAccess::Output>& outputs = GraphAccess::outputs(f);
+    auto& outputs = GraphAccess::outputs(f);
     gys.clear();
     gys.resize(outputs.size());
     bool any = false;
@@ -471,7 +516,8 @@ struct Pass {
     if (any) {
       for (std::size_t j = 0; j < outputs.size(); ++j) {
         if (!gys[j].defined()) {
-          gys[j] = Variable(Tensor::zeros(outputs[j].shape, outputs[j].dtype));
+          const GraphAccess::OutputMetadata& metadata = *outputs[j].metadata;
+          gys[j] = Variable(Tensor::zeros(metadata.shape, metadata.dtype));
         }
       }
     }
@@ -501,9 +547,10 @@ struct Pass {
   void run() {
     discover();
     seed();
-    std::vector<Function*> ready;
-    for (const std::shared_ptr<Function>& f : visited) {
-      if (GraphAccess::waiting_for(*f) == 0) ready.push_back(f.get());
+    FunctionList ready_list;
+    std::vector<Function*>& ready = *ready_list;
+    for (Function* f : *visited) {
+      if (GraphAccess::waiting_for(*f) == 0) ready.push_back(f);
     }
     std::vector<Variable> gys;
     while (!ready.empty()) {
@@ -527,7 +574,7 @@ struct Pass {
         }
         gys.clear();
       }
-      std::vector<GraphAccess::Edge>& inputs = GraphAccess::inputs(f);
+      auto& inputs = GraphAccess::inputs(f);
       for (std::size_t i = 0; i < inputs.size(); ++i) {
         GraphAccess::Edge& edge = inputs[i];
         const bool has_gradient = i < gxs.size() && gxs[i].defined();
@@ -548,12 +595,14 @@ struct Pass {
       }
     }
     if (!functional) store();
+    finished = true;
     if (release) {
-      // Each Function lets go of its inputs and saved tensors; `visited` still holds the
-      // Functions themselves, which die with it, each with nothing left to destroy.
-      for (const std::shared_ptr<Function>& f : visited) {
-        GraphAccess::released(*f) = true;
-        GraphAccess::inputs(*f).clear();
+      // Each Function lets go of its inputs and saved tensors, producers before consumers: a
+      // Function is still held by a consumer later in this loop (the one that discovered it, or
+      // a root), and the producers that die as a consumer lets go have nothing left to destroy.
+      for (auto f = visited->rbegin(); f != visited->rend(); ++f) {
+        GraphAccess::released(**f) = true;
+        GraphAccess::inputs(**f).clear();
       }
     }
   }

@@ -34,8 +34,9 @@ struct GraphAccess {
 
   using Edge = Function::Edge;
   using Output = Function::Output;
-  static std::vector<Edge>& inputs(Function& f) { return f.inputs_; }
-  static std::vector<Output>& outputs(Function& f) { return f.outputs_; }
+  using OutputMetadata = Function::OutputMetadata;
+  static auto& inputs(Function& f) { return f.inputs_; }
+  static auto& outputs(Function& f) { return f.outputs_; }
   static bool& released(Function& f) { return f.released_; }
   static std::uint64_t& pass(Function& f) { return f.pass_; }
   static std::int64_t& waiting_for(Function& f) { return f.waiting_for_; }
@@ -47,7 +48,7 @@ template <class F, class... Args>
 Variable record(Tensor y, std::initializer_list<const Variable*> inputs, SavedInputs saved,
                 Args&&... args) {
   if (!is_grad_enabled()) return Variable(std::move(y));
-  std::shared_ptr<Function> f = std::make_shared<F>(std::forward<Args>(args)...);
+  std::shared_ptr<Function> f = make_function<F>(std::forward<Args>(args)...);
   GraphAccess::attach_inputs(*f, inputs.begin(), inputs.size(), saved);
   return GraphAccess::attach_output(f, std::move(y), false);
 }

@@ -171,7 +171,7 @@ std::vector<Tensor> data_of(const std::vector<Variable>& xs) {
 template <class F, class... Args>
 Variable record_many(Tensor y, const std::vector<Variable>& xs, Args&&... args) {
   if (!is_grad_enabled()) return Variable(std::move(y));
-  std::shared_ptr<Function> f = std::make_shared<F>(std::forward<Args>(args)...);
+  std::shared_ptr<Function> f = detail::make_function<F>(std::forward<Args>(args)...);
   const std::vector<const Variable*> inputs = pointers(xs);
   detail::GraphAccess::attach_inputs(*f, inputs.data(), inputs.size(), save_none);
   return detail::GraphAccess::attach_output(f, std::move(y), false);

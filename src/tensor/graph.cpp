@@ -66,7 +66,9 @@ class DotWriter {
     return it->second;
   }
 
-  std::string variable(const VariableImpl& x) { return variable(&x, x.name, &x.data); }
+  std::string variable(const VariableImpl& x) {
+    return variable(&x, x.name ? *x.name : std::string(), &x.data);
+  }
 
   std::string function(const Function& f) {
     auto [it, inserted] = ids_.try_emplace(&f, node_id('f', functions_));
@@ -127,7 +129,7 @@ std::string to_dot(const Variable& output, bool verbose) {
         dot.edge(dot.variable(*leaf), id);
       } else {
         // A constant nobody holds any more: drawn from the data the Function kept, if any.
-        dot.edge(dot.variable(&edge, "", &edge.saved), id);
+        dot.edge(dot.variable(&edge, "", edge.saved.get()), id);
       }
     }
   }

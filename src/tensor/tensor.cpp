@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "access.hpp"
+#include "nabla/tensor/node_pool.hpp"
 
 namespace nabla {
 
@@ -110,16 +111,21 @@ void* allocate_buffer(std::size_t bytes) {
 
 }  // namespace
 
-void release_cached_memory() { BufferCache::instance().release(); }
+void release_cached_memory() {
+  BufferCache::instance().release();
+  detail::pool_release_spare();
+}
 
 TensorStats tensor_stats() {
   return {live_buffers.load(std::memory_order_relaxed), live_bytes.load(std::memory_order_relaxed),
-          static_cast<std::int64_t>(BufferCache::instance().cached_bytes())};
+          static_cast<std::int64_t>(BufferCache::instance().cached_bytes() +
+                                    detail::pool_spare_bytes())};
 }
 
-Tensor::Storage::Storage(std::size_t byte_count)
+Tensor::Storage::Storage(std::size_t byte_count, std::byte* inline_numbers,
+                         std::size_t inline_capacity)
     : allocation(nullptr), data(inline_numbers), bytes(byte_count) {
-  if (byte_count > kInlineBytes) {
+  if (byte_count > inline_capacity) {
     allocation = allocate_buffer(byte_count + alignment);
     if (allocation == nullptr) throw std::bad_alloc();
     const auto address = reinterpret_cast<std::uintptr_t>(allocation);
@@ -148,6 +154,18 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype)
   }
 }
 
+std::shared_ptr<Tensor::Storage> TensorAccess::make_storage(std::size_t bytes) {
+  using detail::PoolAllocator;
+  if (bytes <= 16) {
+    return std::allocate_shared<InlineStorage<16>>(PoolAllocator<InlineStorage<16>>{}, bytes);
+  }
+  if (bytes <= 64) {
+    return std::allocate_shared<InlineStorage<64>>(PoolAllocator<InlineStorage<64>>{}, bytes);
+  }
+  return std::allocate_shared<Tensor::Storage>(PoolAllocator<Tensor::Storage>{}, bytes, nullptr,
+                                               std::size_t{0});
+}
+
 Tensor TensorAccess::allocate(Shape shape, DType dtype) {
   for (const std::int64_t length : shape) {
     if (length < 0) throw ShapeError("Tensor: negative length in shape " + shape_string(shape));
@@ -159,7 +177,7 @@ Tensor TensorAccess::allocate(Shape shape, DType dtype) {
                      std::string(dtype_name(dtype)) + " needs more bytes than can be addressed");
   }
   const std::size_t bytes = size * dtype_size(dtype);
-  return Tensor(std::make_shared<Tensor::Storage>(bytes), std::move(shape), dtype);
+  return Tensor(make_storage(bytes), std::move(shape), dtype);
 }
 
 std::string_view dtype_name(DType dtype) { return dtype == DType::float32 ? "float32" : "float64"; }

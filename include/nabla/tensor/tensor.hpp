@@ -259,11 +259,13 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 
 // Tensors' buffers of 64 KiB and more are kept for reuse when they die (up to 1 GiB in all; a
-// full cache frees others to keep the newest): this frees them.
+// full cache frees others to keep the newest), and so are the emptied chunks of the graph's
+// pool (node_pool.hpp; up to 64 MiB per thread): this frees the buffers, and the calling
+// thread's chunks (a thread's own go back when it ends).
 void release_cached_memory();
 
 // The numbers held by live tensors (every storage counts once, whatever views share it), and
-// the bytes kept for reuse.
+// the bytes kept for reuse (buffers, and spare chunks of every thread).
 struct TensorStats {
   std::int64_t live_buffers = 0;
   std::int64_t live_bytes = 0;

@@ -43,6 +43,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nabla/tensor/node_pool.hpp"
 #include "nabla/tensor/tensor.hpp"
 
 namespace nabla {
@@ -183,21 +184,27 @@ class Function {
   int generation() const { return generation_; }
 
  private:
+  // Edges and outputs are kept small (48 and 32 bytes): a graph of small operations is mostly
+  // these, and backward walks all of them.
   struct Edge {
     std::shared_ptr<detail::VariableImpl> variable;  // a non-leaf input, kept alive
     std::weak_ptr<detail::VariableImpl> leaf;        // a leaf input, not kept alive
-    Tensor saved;                                    // the leaf's data, when backward reads it
+    std::unique_ptr<Tensor> saved;                   // the leaf's data, when backward reads it
     std::uint64_t version = 0;                       // of the input's data when recorded
+  };
+  struct OutputMetadata {
+    Shape shape;
+    DType dtype = DType::float64;
   };
   struct Output {
     std::weak_ptr<detail::VariableImpl> variable;
     std::uint64_t version = 0;
-    Shape shape;  // kept only with several outputs, for the zeros of one that got no gradient
-    DType dtype = DType::float64;
+    // Only with several outputs: the shape of the zeros for one that got no gradient.
+    std::unique_ptr<OutputMetadata> metadata;
   };
 
-  std::vector<Edge> inputs_;
-  std::vector<Output> outputs_;
+  std::vector<Edge, detail::PoolAllocator<Edge>> inputs_;
+  std::vector<Output, detail::PoolAllocator<Output>> outputs_;
   int generation_ = 0;
   bool released_ = false;  // grad() without retain_graph freed the saved inputs
   bool applied_ = false;   // Function::apply ran it (a second apply would add a second graph)
@@ -208,10 +215,18 @@ class Function {
   friend struct detail::GraphAccess;
 };
 
+namespace detail {
+// A new F, in the graph's memory (node_pool.hpp).
+template <class F, class... Args>
+std::shared_ptr<F> make_function(Args&&... args) {
+  return std::allocate_shared<F>(PoolAllocator<F>{}, std::forward<Args>(args)...);
+}
+}  // namespace detail
+
 // Runs a new F (made from args) on the inputs: call<Square>({x}).
 template <class F, class... Args>
 std::vector<Variable> call(const std::vector<Variable>& inputs, Args&&... args) {
-  return Function::apply(std::make_shared<F>(std::forward<Args>(args)...), inputs);
+  return Function::apply(detail::make_function<F>(std::forward<Args>(args)...), inputs);
 }
 
 namespace detail {
@@ -223,7 +238,7 @@ struct VariableImpl {
 
   Tensor data;
   Variable grad;
-  std::string name;
+  std::unique_ptr<std::string> name;  // null until one is given: most Variables have none
   std::shared_ptr<Function> creator;
   int generation = 0;
   // Scratch of the backward pass running through the creator: the gradient flowing in.
