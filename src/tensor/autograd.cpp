@@ -96,6 +96,18 @@ void Variable::set_data(Tensor data) {
 }
 
 Variable Variable::grad() const { return impl().grad; }
+bool Variable::requires_grad() const {
+  const detail::VariableImpl& self = impl();
+  return self.creator != nullptr || self.requires_grad;
+}
+void Variable::set_requires_grad(bool required) {
+  detail::VariableImpl& self = impl();
+  if (self.creator) {
+    throw AutogradError("set_requires_grad: only a leaf's can be set (this Variable was made by " +
+                        describe(self.creator->name()) + "; detach() gives a leaf)");
+  }
+  self.requires_grad = required;
+}
 void Variable::cleargrad() { impl().grad = Variable(); }
 const std::string& Variable::name() const {
   static const std::string none;
@@ -252,7 +264,7 @@ void GraphAccess::attach_inputs(Function& f, const Variable* const* inputs, std:
     if (x->creator) {
       edge.variable = x;
     } else {
-      edge.leaf = x;
+      if (x->requires_grad) edge.leaf = x;  // else a constant: only its data, if read
       const bool reads = i < 64 ? ((saved >> i) & 1) != 0 : saved == save_all;
       if (reads) edge.saved = std::make_unique<Tensor>(x->data);
     }
@@ -611,7 +623,9 @@ struct Pass {
 }  // namespace
 
 void Variable::backward(const BackwardOptions& options) const {
-  impl();  // an undefined Variable throws here
+  if (!requires_grad()) {  // an undefined Variable throws here too
+    throw AutogradError("backward: this Variable is a leaf set not to require a gradient");
+  }
   GradMode mode(options.create_graph);
   Pass pass;
   pass.create_graph = options.create_graph;

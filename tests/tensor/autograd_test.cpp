@@ -222,6 +222,44 @@ TEST(VariableInterface, DetachAndUnchainStopGradients) {
   EXPECT_EQ(b.grad().item(), 3.0);  // b is a leaf now: its gradient is kept
 }
 
+// A leaf set not to require a gradient is a constant for the operations recorded afterwards:
+// no gradient, and backward does not compute one (the product's backward is called, but asked
+// for w's gradient only).
+TEST(VariableInterface, ALeafThatDoesNotRequireAGradientIsAConstant) {
+  nabla::Generator generator(3);
+  Variable batch(Tensor::randn({4, 3}, generator), "batch");
+  Variable w(Tensor::randn({3, 2}, generator), "w");
+  EXPECT_TRUE(batch.requires_grad());
+  batch.set_requires_grad(false);
+  EXPECT_FALSE(batch.requires_grad());
+  const Variable loss =
+      sum(square(matmul(batch, w))) + sum(batch * 2.0) + sum(batch + Tensor::ones({3}));
+  loss.backward();
+  EXPECT_FALSE(batch.grad().defined());
+  // d/dw sum((B w)^2) = 2 B^T (B w)
+  const Tensor expected =
+      nabla::matmul(batch.data(), nabla::matmul(batch.data(), w.data()), true, false) * 2.0;
+  const std::vector<double> got = w.grad().data().to_vector();
+  const std::vector<double> want = expected.to_vector();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12);
+
+  // Set back, later operations differentiate it again; earlier ones do not.
+  batch.set_requires_grad(true);
+  const Variable again = sum(batch * 3.0);
+  again.backward();
+  EXPECT_EQ(batch.grad().data().to_vector(), std::vector<double>(12, 3.0));
+
+  Variable made = batch * 2.0;
+  EXPECT_TRUE(made.requires_grad());
+  EXPECT_THAT(message_of<AutogradError>([&] { made.set_requires_grad(false); }),
+              HasSubstr("only a leaf's can be set"));
+  Variable constant(Tensor(1.0));
+  constant.set_requires_grad(false);
+  EXPECT_THAT(message_of<AutogradError>([&] { constant.backward(); }),
+              HasSubstr("a leaf set not to require a gradient"));
+}
+
 TEST(VariableInterface, SetDataReplacesALeafsDataOnly) {
   Variable x(Tensor(2.0));
   x.set_data(Tensor(5.0));

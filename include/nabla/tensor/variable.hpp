@@ -89,6 +89,12 @@ class Variable {
   void set_data(Tensor data);
   Variable grad() const;  // undefined until a backward pass reaches this Variable
   void cleargrad();
+  // Whether backward gives this leaf a gradient: true by default, as in DeZero. Operations
+  // recorded after set_requires_grad(false) read the leaf as a constant, so no gradient is
+  // computed for it (a training batch held in a Variable costs no GEMM in backward). Only a
+  // leaf's can be set (AutogradError otherwise: detach() gives a leaf).
+  bool requires_grad() const;
+  void set_requires_grad(bool required);
   const std::string& name() const;
   void set_name(std::string name);
 
@@ -241,6 +247,7 @@ struct VariableImpl {
   std::unique_ptr<std::string> name;  // null until one is given: most Variables have none
   std::shared_ptr<Function> creator;
   int generation = 0;
+  bool requires_grad = true;  // for a leaf: see Variable::set_requires_grad
   // Scratch of the backward pass running through the creator: the gradient flowing in.
   Variable flow;
 };
