@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -115,6 +116,38 @@ TEST(NodePool, GraphsMadeOnOneThreadDieOnAnother) {
   });
   dropper.join();  // and go back to the system when the dropper ends
   EXPECT_EQ(nabla::tensor_stats().cached_bytes, baseline);
+}
+
+// Threads building, differentiating and dropping graphs at once, and handing graphs to each
+// other to drop: every gradient stays right, and the counts of live objects return to zero.
+TEST(NodePool, ThreadsShareNothingButTheGraphsTheyHandOver) {
+  const nabla::AutogradStats before = nabla::autograd_stats();
+  std::mutex mutex;
+  std::vector<Variable> handed;  // each thread leaves graphs here for another to drop
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round) {
+        const Variable x(Tensor(static_cast<double>(t + 1)));
+        const Variable y = wide_sum(x, 50);
+        y.backward();
+        if (x.grad().item() != 49.0 * 50.0 / 2.0) ++wrong[static_cast<std::size_t>(t)];
+        std::lock_guard lock(mutex);
+        if (round % 10 == 0) {
+          handed.push_back(y);
+        } else if (!handed.empty()) {
+          handed.pop_back();  // often another thread's graph
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+  handed.clear();
+  const nabla::AutogradStats after = nabla::autograd_stats();
+  EXPECT_EQ(after.live_variables, before.live_variables);
+  EXPECT_EQ(after.live_functions, before.live_functions);
 }
 
 TEST(NodePool, LargeObjectsComeFromOperatorNew) {
