@@ -70,7 +70,7 @@ TEST(NodePool, AChunkWhoseObjectsAllDiedStartsAgainFromTheTop) {
 TEST(NodePool, TheGradientsOfAGraphLargerThanAChunkAreRight) {
   const Variable x(Tensor(2.0));
   for (int round = 0; round < 3; ++round) {
-    const Variable y = wide_sum(x, 3000);  // some 3 MB of graph: about fifty chunks
+    const Variable y = wide_sum(x, 3000);  // some 2.5 MB of graph: about forty chunks
     Variable xc = x;
     xc.cleargrad();
     y.backward();
