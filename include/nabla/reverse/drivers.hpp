@@ -53,12 +53,9 @@ auto value_and_gradient(F&& f, const X& x) {
   y.backward();
   // The inputs are statements first, first + 1, ...: their adjoints are read straight off the
   // tape.
-  const reverse::Tape<double>& tape = recording.tape();
   const Index first = args.empty() ? 0 : args.front().index();
   std::vector<double> gradient(args.size());
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    gradient[i] = tape.adjoint(first + static_cast<Index>(i));
-  }
+  recording.tape().copy_adjoints(first, args.size(), gradient.data());
   return std::pair{y.value(), shaped_like(x, std::move(gradient))};
 }
 

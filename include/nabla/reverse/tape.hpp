@@ -12,13 +12,15 @@
 // contiguous arrays: no recursion, no virtual call, no allocation per operation. The layout
 // (after Adept's statement and operand stacks):
 //
-//     statement_end[s]   4 bytes per operation: one past the last operand of statement s
+//     statement_start[s] 4 bytes per operation: the first operand of statement s
 //     multiplier[k]      sizeof(T) bytes per partial: ∂v_s/∂v_j  (8 bytes for double)
 //     operand[k]         4 bytes per partial: j
 //
 // that is 4 bytes per operation and 12 per partial derivative for T = double. Variable s *is*
 // statement s, so no left-hand index is stored: an input is a statement with no operands, and
-// a binary operation adds one statement and two operands.
+// a binary operation adds one statement and two operands. Statement s's partials run to the
+// next statement's start, or for the last statement to the end of the operands, so adding a
+// partial to the last statement writes nothing but the partial.
 //
 // Each thread records on its own tape (a thread_local pointer), so gradients can be taken in
 // several threads at once. `Recording` starts a fresh tape for a scope and restores the previous
@@ -62,14 +64,17 @@ namespace reverse {
 
 using Index = std::uint32_t;
 
-// Generations are 31 bits (a variable keeps one more bit beside its generation) and never 0,
-// which marks a variable that may no longer be used.
+// Generations are 30 bits (a variable keeps two flags beside its generation). They are never 0,
+// which marks a variable that may no longer be used, nor kNoGeneration, which belongs to the
+// stand-in for "no tape" (detail::no_tape below).
+inline constexpr int kGenerationShift = 2;
+inline constexpr std::uint32_t kNoGeneration = 0xFFFFFFFFu >> kGenerationShift;
 inline std::uint32_t next_generation() {
   static std::atomic<std::uint32_t> counter{0};
   std::uint32_t generation;
   do {
-    generation = ++counter & 0x7FFFFFFFu;
-  } while (generation == 0);
+    generation = ++counter & kNoGeneration;
+  } while (generation == 0 || generation == kNoGeneration);
   return generation;
 }
 
@@ -77,6 +82,10 @@ template <class T>
 class Tape {
  public:
   Tape() : generation_(next_generation()) {}
+  // The stand-in for "no tape": its generation is no variable's, so every operation that
+  // reaches it fails the generation check. constexpr, so that it is constant-initialised.
+  struct Empty {};
+  constexpr explicit Tape(Empty) : generation_(kNoGeneration) {}
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -105,7 +114,7 @@ class Tape {
     const std::size_t first = operand_count_;
     operand_count_ += count;
     const auto index = static_cast<Index>(statement_count_);
-    statement_end_[statement_count_++] = static_cast<Index>(operand_count_);
+    statement_start_[statement_count_++] = static_cast<Index>(first);
     return {index, multipliers_.get() + first, operands_.get() + first};
   }
 
@@ -114,7 +123,8 @@ class Tape {
   Index record_inputs(std::size_t count) {
     if (statement_capacity_ - statement_count_ < count) grow(count, 0);
     const auto first = static_cast<Index>(statement_count_);
-    std::fill_n(statement_end_.get() + statement_count_, count, static_cast<Index>(operand_count_));
+    std::fill_n(statement_start_.get() + statement_count_, count,
+                static_cast<Index>(operand_count_));
     statement_count_ += count;
     return first;
   }
@@ -137,19 +147,35 @@ class Tape {
   //
   // y = f(t, b) where t is the last statement and nothing else refers to it (a temporary) need
   // not be a new statement: t's partials times ∂f/∂t, plus ∂f/∂b for b, are y's partials, so
-  // statement t can become y. BasicVar does this for temporaries; these are its tools.
+  // statement t can become y. Likewise y = f(u, v) for two temporaries that are the last two
+  // statements: their partials are already next to each other, so u can become y and v go.
+  // BasicVar does this for temporaries; these are its tools.
 
   NABLA_HOT bool is_last(Index index) const { return std::size_t(index) + 1 == statement_count_; }
-  // The partials of the last statement.
-  NABLA_HOT std::size_t last_operand_count() const {
-    return operand_count_ - (statement_count_ > 1 ? statement_end_[statement_count_ - 2] : 0);
+  // Multiplies the partial of the last statement by `factor`; that statement must have exactly
+  // one partial (BasicVar knows which of its variables do, so nothing is looked up here).
+  NABLA_HOT void scale_last_single(const T& factor) { multipliers_[operand_count_ - 1] *= factor; }
+  // ... adds `multiplier` to it ...
+  NABLA_HOT void add_to_last_single(const T& multiplier) {
+    multipliers_[operand_count_ - 1] += multiplier;
   }
-  NABLA_HOT void scale_last(const T& factor) {
-    const std::size_t first = statement_count_ > 1 ? statement_end_[statement_count_ - 2] : 0;
-    for (std::size_t k = first; k < operand_count_; ++k) multipliers_[k] *= factor;
+  // ... and the operand it refers to.
+  NABLA_HOT Index last_operand() const { return operands_[operand_count_ - 1]; }
+
+  // Joins the last two statements u and v into u, for y = f(u, v) when nothing else refers to
+  // either: u's partials, times du if kScaleU (u must then have a single partial), then v's
+  // single partial, times dv if kScaleV. Returns false, changing nothing, if v refers to u.
+  template <bool kScaleU, bool kScaleV>
+  NABLA_HOT bool merge_last_two(const T& du, const T& dv) {
+    const std::size_t v = statement_count_ - 1;
+    if (std::size_t(operands_[operand_count_ - 1]) + 1 == v) return false;
+    if constexpr (kScaleV) multipliers_[operand_count_ - 1] *= dv;
+    if constexpr (kScaleU) multipliers_[operand_count_ - 2] *= du;
+    statement_count_ = v;
+    return true;
   }
-  // Room for one more partial: call before scale_last, so that a failed allocation changes
-  // nothing.
+  // Room for one more partial: call before scale_last_single, so that a failed allocation
+  // changes nothing.
   NABLA_HOT void reserve_operand() {
     if (operand_count_ == operand_capacity_) [[unlikely]] {
       grow(0, 1);
@@ -160,12 +186,18 @@ class Tape {
     multipliers_[operand_count_] = multiplier;
     operands_[operand_count_] = operand;
     ++operand_count_;
-    statement_end_[statement_count_ - 1] = static_cast<Index>(operand_count_);
   }
 
   // Is `generation` this tape's current one? Checked for every operand recorded.
   NABLA_HOT void check(std::uint32_t generation) const {
     if (generation != generation_) [[unlikely]]
+      throw_foreign();
+  }
+  // The same for variables' tags, a generation shifted left by kGenerationShift above flags:
+  // one branch for both operands of a binary operation.
+  NABLA_HOT void check_tags(std::uint32_t a, std::uint32_t b) const {
+    const std::uint32_t mine = generation_ << kGenerationShift;
+    if (((a ^ mine) | (b ^ mine)) >> kGenerationShift) [[unlikely]]
       throw_foreign();
   }
 
@@ -182,6 +214,9 @@ class Tape {
   // near 10^-180000, rounds to the smallest subnormal and would stay there for the whole sweep,
   // ten times slower than skipping it, to report 4.9e-324 instead of the better answer 0.
   void backward(Index output, const T& seed = T(1)) {
+    // The last statement's end, which recording leaves implicit (a slot is kept for it).
+    if (statement_count_ > 0)
+      statement_start_[statement_count_] = static_cast<Index>(operand_count_);
     adjoints_.assign(static_cast<std::size_t>(output) + 1, T(0));
     adjoints_[output] = seed;
     sweep(output);
@@ -190,6 +225,13 @@ class Tape {
   // The adjoint of variable `index` from the last backward(); 0 for variables recorded after
   // it.
   T adjoint(Index index) const { return index < adjoints_.size() ? adjoints_[index] : T(0); }
+  // The adjoints of `count` consecutive variables from `first`, into out[0, count).
+  void copy_adjoints(Index first, std::size_t count, T* out) const {
+    const std::size_t known =
+        first < adjoints_.size() ? std::min(count, adjoints_.size() - first) : 0;
+    std::copy_n(adjoints_.data() + (known > 0 ? first : 0), known, out);
+    std::fill_n(out + known, count - known, T(0));
+  }
   // Sets all adjoints to zero.
   void zero_adjoints() { std::fill(adjoints_.begin(), adjoints_.end(), T(0)); }
 
@@ -216,10 +258,13 @@ class Tape {
   //
   // Statements with no operands (inputs, constants) have nothing to propagate. Those recorded
   // before any operation, usually all the inputs, are not visited at all: the sweep ends at the
-  // first statement with operands. statement_end is non-decreasing, so that statement is found
-  // by bisection.
-  void sweep(Index output) {
-    const Index* end = statement_end_.get();
+  // first statement with operands. Statement starts are non-decreasing, so that statement is
+  // found by bisection.
+  //
+  // Not inlined: every backward() runs this one copy. (Inlined into each caller, its speed
+  // moved by a tenth or more with the layout of the code around it.)
+  [[gnu::noinline]] void sweep(Index output) {
+    const Index* end = statement_start_.get() + 1;  // end[s] is statement s + 1's start
     const T* multiplier = multipliers_.get();
     const Index* operand = operands_.get();
     T* adjoint = adjoints_.data();
@@ -227,26 +272,32 @@ class Tape {
     const auto leaves = static_cast<std::size_t>(std::upper_bound(end, end + last, Index(0)) - end);
     T carry(0);       // what later statements added to adjoint[s]
     T carry_next(0);  // ... and to adjoint[s - 1]
+    // Statement 0 has no operands (there is nothing before it to refer to), so leaves >= 1 and
+    // every statement visited has one before it: statement s's partials are
+    // [end[s - 1], end[s]), and end[s - 1] is the next statement's end.
+    Index stop = end[last - 1];
     for (std::size_t s = last; s-- > leaves;) {
       const T a = adjoint[s] + carry;
       adjoint[s] = a;
       carry = carry_next;
       carry_next = T(0);
-      if (negligible(a)) continue;
-      const Index first = s == 0 ? 0 : end[s - 1];
-      for (Index k = first; k < end[s]; ++k) {
-        const T contribution = multiplier[k] * a;
-        const std::size_t distance = s - operand[k];
-        if (distance == 1) {
-          carry += contribution;
-        } else if (distance == 2) {
-          carry_next += contribution;
-        } else {
-          adjoint[operand[k]] += contribution;
+      const Index first = end[s - 1];
+      if (!negligible(a)) {
+        for (Index k = first; k < stop; ++k) {
+          const T contribution = multiplier[k] * a;
+          const std::size_t distance = s - operand[k];
+          if (distance == 1) {
+            carry += contribution;
+          } else if (distance == 2) {
+            carry_next += contribution;
+          } else {
+            adjoint[operand[k]] += contribution;
+          }
         }
       }
+      stop = first;
     }
-    if (leaves > 0 && leaves < last) adjoint[leaves - 1] += carry;
+    if (leaves < last) adjoint[leaves - 1] += carry;
     if (leaves > 1 && leaves < last) adjoint[leaves - 2] += carry_next;
   }
 
@@ -267,7 +318,9 @@ class Tape {
       if (statements_needed > kMaxIndex) throw_too_long();
       statement_capacity_ =
           std::min(kMaxIndex, std::max(statements_needed, 2 * statement_capacity_ + 1024));
-      statement_end_ = regrow(std::move(statement_end_), statement_count_, statement_capacity_);
+      // One more than the statements: backward() writes the last one's end after them.
+      statement_start_ =
+          regrow(std::move(statement_start_), statement_count_, statement_capacity_ + 1);
     }
     const std::size_t operands_needed = operand_count_ + operands;
     if (operands_needed > operand_capacity_) {
@@ -296,7 +349,7 @@ class Tape {
   }
 
   std::uint32_t generation_;
-  std::unique_ptr<Index[]> statement_end_;
+  std::unique_ptr<Index[]> statement_start_;
   std::size_t statement_count_ = 0;
   std::size_t statement_capacity_ = 0;
   std::unique_ptr<T[]> multipliers_;
@@ -321,9 +374,14 @@ ThreadTapes<T>& thread_tapes() {
   return tapes;
 }
 
+// What active_tape points to while this thread has no tape: never null, so that an operation
+// reads the tape's generation without testing the pointer first.
+template <class T>
+inline constinit Tape<T> no_tape{typename Tape<T>::Empty{}};
+
 // Constant-initialised, so reading it is one thread-local load.
 template <class T>
-inline thread_local Tape<T>* active_tape = nullptr;
+inline thread_local constinit Tape<T>* active_tape = &no_tape<T>;
 
 template <class T>
 [[gnu::noinline]] Tape<T>& start_base_tape() {
@@ -340,9 +398,17 @@ template <class T>
 template <class T>
 NABLA_HOT Tape<T>& active_tape() {
   Tape<T>* tape = detail::active_tape<T>;
-  if (!tape) [[unlikely]]
+  if (tape == &detail::no_tape<T>) [[unlikely]]
     return detail::start_base_tape<T>();
   return *tape;
+}
+
+// The tape as an operation on existing variables needs it: when this thread has none, the
+// stand-in, on which the operands' generation check fails (a variable exists only if a tape
+// did), so no tape is started for it.
+template <class T>
+NABLA_HOT Tape<T>& operation_tape() {
+  return *detail::active_tape<T>;
 }
 
 // A fresh recording for a scope: variables created inside belong to it, and the previous tape is

@@ -10,8 +10,8 @@
 // A BasicVar is a value, its index on the thread's active tape (nabla/reverse/tape.hpp) and the
 // tape's generation: 16 bytes for T = double, copied freely. Each operation computes its value
 // and, from nabla/core/rules.hpp, its partial derivatives, and records them as one statement,
-// or folds them into its operand's statement when that operand is a temporary (see
-// "recording" below): `s = s + exp(x)` is one statement, not two.
+// or folds them into its operands' statements when those are temporaries (see "recording"
+// below): in `s = s + exp(x)`, exp(x) joins s's statement, and the sum takes no new one.
 // BasicVar<Dual<double>> runs forward over reverse: its gradients carry directional second
 // derivatives (Hessian-vector products).
 //
@@ -21,7 +21,9 @@
 #include <cmath>
 #include <compare>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <ostream>
 #include <type_traits>
 #include <utility>
@@ -71,7 +73,7 @@ class BasicVar {
   NABLA_HOT BasicVar(const U& value) : value_(static_cast<T>(value)) {
     Tape& tape = reverse::active_tape<T>();
     index_ = tape.record_input();
-    tag_ = tag(tape, true);
+    tag_ = tag(tape, kSole);
   }
   template <VarOperand<T> U>
   BasicVar& operator=(const U& value) {
@@ -113,90 +115,126 @@ class BasicVar {
     const auto n = static_cast<std::size_t>(x.size());
     Tape& tape = reverse::active_tape<T>();
     const reverse::Index first = tape.record_inputs(n);
-    std::vector<BasicVar> result;
-    result.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      result.push_back(
-          BasicVar(static_cast<T>(x[i]), first + static_cast<reverse::Index>(i), tag(tape, false)));
-    }
-    return result;
+    // Built from an iterator of known length: one allocation and a plain loop. (A loop of
+    // push_back cost about a nanosecond per input, as much as the primal of a product.)
+    const InputIterator<X> begin{&x, 0, first, tag(tape, 0)};
+    return std::vector<BasicVar>(begin, begin + static_cast<std::ptrdiff_t>(n));
   }
 
   const T& value() const { return value_; }
   reverse::Index index() const { return index_; }
-  std::uint32_t generation() const { return tag_ >> 1; }
+  std::uint32_t generation() const { return tag_ >> reverse::kGenerationShift; }
 
   // Runs the backward sweep from this variable: afterwards v.grad() is ∂this/∂v for every v
   // recorded before it. Each call starts from zero adjoints.
   void backward() const {
-    Tape& tape = reverse::active_tape<T>();
+    Tape& tape = reverse::operation_tape<T>();
     tape.check(generation());
     tape.backward(index_);
   }
   // ∂y/∂this from the last backward() (of y); 0 if this was recorded after y.
   T grad() const {
-    const Tape& tape = reverse::active_tape<T>();
+    const Tape& tape = reverse::operation_tape<T>();
     tape.check(generation());
     return tape.adjoint(index_);
   }
 
   // --- recording ---------------------------------------------------------------------------------
   //
-  // Each operation is one statement, except that an operation on a temporary whose statement is
-  // the last on the tape is folded into that statement (Tape::scale_last, append_to_last): in
-  // `sum += exp(x)`, exp(x) and the addition become one statement with partials e^x for x and 1
-  // for sum, and `s += x` in a loop extends one statement. A temporary is a "sole" variable
-  // passed as an rvalue: made by an operation (or a constructor) and neither copied nor shared
-  // since, so no other variable refers to its statement. Folding that must rescale the
-  // statement's partials is done only for statements of at most kFoldLimit partials, so a long
-  // product never rescales a long list.
-
-  static constexpr std::size_t kFoldLimit = 1;
+  // Each operation is one statement, except where its operands are temporaries at the end of
+  // the tape:
+  //   - an operation on a temporary whose statement is the last is folded into that statement
+  //     (Tape::scale_last_single, append_to_last): `sin(x) * 3 + 1 - y` is one statement with
+  //     partials for x and y, and `s += x` in a loop extends one statement;
+  //   - an operation on two temporaries whose statements are the last two merges them into the
+  //     first (Tape::merge_last_two): in `s += exp(x)` in a loop, each exp(x) joins s's
+  //     statement, so log-sum-exp records one statement of n partials.
+  // A temporary is a "sole" variable passed as an rvalue: made by an operation (or a
+  // constructor) and neither copied nor shared since, so no other variable refers to its
+  // statement. Folding that must rescale the statement's partials is done only for statements
+  // of a single partial, which the variable's kSingle flag marks, so a long product never
+  // rescales a long list and deciding to fold reads nothing from the tape but its length.
 
   // y = f(a) with ∂y/∂a = d; kUnit: d is 1, so folding need not rescale.
   template <bool kUnit = false, VarArgument<T> A>
   NABLA_HOT static BasicVar unary(A&& a, const T& value, const T& d) {
-    Tape& tape = reverse::active_tape<T>();
+    Tape& tape = reverse::operation_tape<T>();
     tape.check(a.generation());
+    return unary_on<kUnit>(tape, std::forward<A>(a), value, d);
+  }
+  // The same on `tape`, a's generation checked.
+  template <bool kUnit, VarArgument<T> A>
+  NABLA_HOT static BasicVar unary_on(Tape& tape, A&& a, const T& value, const T& d) {
     if constexpr (is_temporary<A>()) {
-      if (a.sole_and_last(tape) && (kUnit || tape.last_operand_count() <= kFoldLimit)) {
-        if constexpr (!kUnit) tape.scale_last(d);
-        return a.become(value);
+      if (a.template foldable<kUnit>(tape)) {
+        if constexpr (!kUnit) tape.scale_last_single(d);
+        return a.become(value, a.tag_);  // as many partials as before
       }
     }
-    return BasicVar(value, tape.record(a.index_, d), tag(tape, true));
+    return BasicVar(value, tape.record(a.index_, d), (a.tag_ & ~kFlags) | kSole | kSingle);
   }
 
   // y = f(a, b) with partials da, db; kUnitA, kUnitB: that partial is 1.
   template <bool kUnitA, bool kUnitB, VarArgument<T> A, VarArgument<T> B>
   NABLA_HOT static BasicVar binary(A&& a, B&& b, const T& value, const T& da, const T& db) {
-    Tape& tape = reverse::active_tape<T>();
-    tape.check(a.generation());
-    tape.check(b.generation());
+    Tape& tape = reverse::operation_tape<T>();
+    tape.check_tags(a.tag_, b.tag_);
     if (a.index_ == b.index_) {  // f(x, x): one partial
-      return unary<false>(std::forward<A>(a), value, da + db);
+      return unary_on<false>(tape, std::forward<A>(a), value, da + db);
     }
-    if (fold<kUnitB, B>(b, tape, db, a.index_, da)) return b.become(value);
-    if (fold<kUnitA, A>(a, tape, da, b.index_, db)) return a.become(value);
-    return BasicVar(value, tape.record(a.index_, da, b.index_, db), tag(tape, true));
+    if constexpr (is_temporary<A>() && is_temporary<B>()) {
+      // Two temporaries made one after the other, in either order: y takes the first one's
+      // statement, and the second one's is gone. `100 * a * a + b * b` is one statement.
+      if (merge<kUnitA, kUnitB>(a, b, tape, da, db)) return a.become(value, a.tag_ & ~kSingle);
+      if (merge<kUnitB, kUnitA>(b, a, tape, db, da)) return b.become(value, b.tag_ & ~kSingle);
+    }
+    if (const std::uint32_t flags = fold<kUnitB, B>(b, tape, db, a.index_, da)) {
+      return b.become(value, (b.tag_ & ~kFlags) | flags);
+    }
+    if (const std::uint32_t flags = fold<kUnitA, A>(a, tape, da, b.index_, db)) {
+      return a.become(value, (a.tag_ & ~kFlags) | flags);
+    }
+    return BasicVar(value, tape.record(a.index_, da, b.index_, db), (a.tag_ & ~kFlags) | kSole);
   }
 
   // Folds y = f(t, other) into t's statement, when t is a sole temporary at the end of the
-  // tape: t's partials times dt, and dother for `other`. False if it cannot.
+  // tape: t's partials times dt, and dother for `other`. Returns the flags of y (kSingle when
+  // `other` was t's one operand already, as in x * c * x, so its partials were added), or 0 if
+  // it cannot fold.
   template <bool kUnit, class A>
-  NABLA_HOT static bool fold(const BasicVar& t, Tape& tape, const T& dt, reverse::Index other,
-                             const T& dother) {
+  NABLA_HOT static std::uint32_t fold(const BasicVar& t, Tape& tape, const T& dt,
+                                      reverse::Index other, const T& dother) {
     if constexpr (!is_temporary<A>()) {
-      return false;
+      return 0;
     } else {
-      if (!t.sole_and_last(tape) || (!kUnit && tape.last_operand_count() > kFoldLimit)) {
-        return false;
+      if (!t.template foldable<kUnit>(tape)) return 0;
+      if constexpr (!kUnit) {
+        if (tape.last_operand() == other) {
+          tape.scale_last_single(dt);
+          tape.add_to_last_single(dother);
+          return kSole | kSingle;
+        }
       }
       tape.reserve_operand();
-      if constexpr (!kUnit) tape.scale_last(dt);
+      if constexpr (!kUnit) tape.scale_last_single(dt);
       tape.append_to_last(other, dother);
-      return true;
+      return kSole;
     }
+  }
+
+  // Merges y = f(u, v) into u's statement when u's statement is second to last and v's is
+  // last, both sole temporaries, and v's statement is single (so that the tape can check at one
+  // glance that it does not refer to u). v is used up with u.
+  template <bool kUnitU, bool kUnitV>
+  NABLA_HOT static bool merge(const BasicVar& u, const BasicVar& v, Tape& tape, const T& du,
+                              const T& dv) {
+    constexpr std::uint32_t u_needs = kUnitU ? kSole : (kSole | kSingle);
+    constexpr std::uint32_t v_needs = kSole | kSingle;
+    if (u.index_ + 1 != v.index_ || !tape.is_last(v.index_)) return false;
+    if ((u.tag_ & u_needs) != u_needs || (v.tag_ & v_needs) != v_needs) return false;
+    if (!tape.template merge_last_two<!kUnitU, !kUnitV>(du, dv)) return false;
+    v.tag_ = 0;
+    return true;
   }
 
   // --- arithmetic -----------------------------------------------------------------------------
@@ -309,29 +347,74 @@ class BasicVar {
   }
 
  private:
-  // tag_ is the generation, shifted left once, and the "sole" bit. Generation 0 marks a
-  // variable moved from (or folded into another), which may no longer be used.
+  // tag_ is the generation, shifted left by kGenerationShift, above two flags. Generation 0
+  // marks a variable moved from (or folded into another), which may no longer be used.
+  //   kSole    no other variable refers to this one's statement: it may be folded into
+  //   kSingle  its statement has exactly one partial, so folding may rescale it
   static constexpr std::uint32_t kSole = 1;
-  NABLA_HOT static std::uint32_t tag(const Tape& tape, bool sole) {
-    return (tape.generation() << 1) | (sole ? kSole : 0u);
+  static constexpr std::uint32_t kSingle = 2;
+  static constexpr std::uint32_t kFlags = kSole | kSingle;
+  NABLA_HOT static std::uint32_t tag(const Tape& tape, std::uint32_t flags) {
+    return (tape.generation() << reverse::kGenerationShift) | flags;
   }
 
   NABLA_HOT BasicVar(const T& value, reverse::Index index, std::uint32_t tag)
       : value_(value), index_(index), tag_(tag) {}
+
+  // The variables inputs() makes, in order: x[i] with index first + i.
+  template <class X>
+  struct InputIterator {
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = BasicVar;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = BasicVar;
+
+    const X* x;
+    std::size_t i;
+    reverse::Index first;
+    std::uint32_t tag;
+
+    BasicVar operator*() const {
+      return BasicVar(static_cast<T>((*x)[i]), first + static_cast<reverse::Index>(i), tag);
+    }
+    InputIterator& operator++() {
+      ++i;
+      return *this;
+    }
+    InputIterator operator++(int) {
+      InputIterator old = *this;
+      ++i;
+      return old;
+    }
+    InputIterator operator+(difference_type n) const {
+      InputIterator moved = *this;
+      moved.i += static_cast<std::size_t>(n);
+      return moved;
+    }
+    difference_type operator-(const InputIterator& other) const {
+      return static_cast<difference_type>(i) - static_cast<difference_type>(other.i);
+    }
+    bool operator==(const InputIterator& other) const { return i == other.i; }
+  };
 
   // An argument of type A&& is a temporary the operation may fold into.
   template <class A>
   static constexpr bool is_temporary() {
     return !std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
   }
-  NABLA_HOT bool sole_and_last(const Tape& tape) const {
-    return (tag_ & kSole) != 0 && tape.is_last(index_);
+  // May an operation be folded into this variable's statement? It must be sole and last, and
+  // for a fold that rescales (not kUnit), single.
+  template <bool kUnit>
+  NABLA_HOT bool foldable(const Tape& tape) const {
+    constexpr std::uint32_t needed = kUnit ? kSole : (kSole | kSingle);
+    return (tag_ & needed) == needed && tape.is_last(index_);
   }
-  // The result of folding into this variable's statement: the same index with a new value.
-  // This variable, a temporary, is used up. (const, like share(), so that it compiles for every
-  // argument form; fold() has ruled out all but temporaries.)
-  NABLA_HOT BasicVar become(const T& value) const {
-    const BasicVar result(value, index_, tag_);
+  // The result of folding into this variable's statement: the same index with a new value and
+  // `tag`. This variable, a temporary, is used up. (const, like share(), so that it compiles for
+  // every argument form; fold() has ruled out all but temporaries.)
+  NABLA_HOT BasicVar become(const T& value, std::uint32_t tag) const {
+    const BasicVar result(value, index_, tag);
     tag_ = 0;
     return result;
   }
