@@ -81,15 +81,17 @@ inline std::uint32_t next_generation() {
 template <class T>
 class Tape {
  public:
-  Tape() : generation_(next_generation()) {}
+  Tape() : tag_base_(next_generation() << kGenerationShift) {}
   // The stand-in for "no tape": its generation is no variable's, so every operation that
   // reaches it fails the generation check. constexpr, so that it is constant-initialised.
   struct Empty {};
-  constexpr explicit Tape(Empty) : generation_(kNoGeneration) {}
+  constexpr explicit Tape(Empty) : tag_base_(kNoGeneration << kGenerationShift) {}
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
-  std::uint32_t generation() const { return generation_; }
+  std::uint32_t generation() const { return tag_base_ >> kGenerationShift; }
+  // The generation as it stands in a variable's tag: shifted left by kGenerationShift.
+  std::uint32_t tag_base() const { return tag_base_; }
   std::size_t statement_count() const { return statement_count_; }
   std::size_t operand_count() const { return operand_count_; }
   // Bytes the record occupies: 4 per statement plus sizeof(T) + 4 per partial derivative.
@@ -188,16 +190,15 @@ class Tape {
     ++operand_count_;
   }
 
-  // Is `generation` this tape's current one? Checked for every operand recorded.
-  NABLA_HOT void check(std::uint32_t generation) const {
-    if (generation != generation_) [[unlikely]]
+  // Was a variable with this tag (a generation shifted left by kGenerationShift, above flags)
+  // made on this tape since its last clear()? Checked for every operand recorded.
+  NABLA_HOT void check(std::uint32_t tag) const {
+    if ((tag ^ tag_base_) >> kGenerationShift) [[unlikely]]
       throw_foreign();
   }
-  // The same for variables' tags, a generation shifted left by kGenerationShift above flags:
-  // one branch for both operands of a binary operation.
-  NABLA_HOT void check_tags(std::uint32_t a, std::uint32_t b) const {
-    const std::uint32_t mine = generation_ << kGenerationShift;
-    if (((a ^ mine) | (b ^ mine)) >> kGenerationShift) [[unlikely]]
+  // The same for both operands of a binary operation, with one branch.
+  NABLA_HOT void check(std::uint32_t a, std::uint32_t b) const {
+    if (((a ^ tag_base_) | (b ^ tag_base_)) >> kGenerationShift) [[unlikely]]
       throw_foreign();
   }
 
@@ -241,7 +242,7 @@ class Tape {
     statement_count_ = 0;
     operand_count_ = 0;
     adjoints_.clear();
-    generation_ = next_generation();
+    tag_base_ = next_generation() << kGenerationShift;
   }
 
  private:
@@ -275,23 +276,24 @@ class Tape {
     // Statement 0 has no operands (there is nothing before it to refer to), so leaves >= 1 and
     // every statement visited has one before it: statement s's partials are
     // [end[s - 1], end[s]), and end[s - 1] is the next statement's end.
-    Index stop = end[last - 1];
+    std::size_t stop = end[last - 1];
     for (std::size_t s = last; s-- > leaves;) {
       const T a = adjoint[s] + carry;
       adjoint[s] = a;
       carry = carry_next;
       carry_next = T(0);
-      const Index first = end[s - 1];
+      const std::size_t first = end[s - 1];
       if (!negligible(a)) {
-        for (Index k = first; k < stop; ++k) {
+        for (std::size_t k = first; k != stop; ++k) {
           const T contribution = multiplier[k] * a;
-          const std::size_t distance = s - operand[k];
-          if (distance == 1) {
+          const std::size_t j = operand[k];
+          const std::size_t distance = s - j;  // j < s, so at least 1
+          if (distance > 2) [[likely]] {
+            adjoint[j] += contribution;
+          } else if (distance == 1) {
             carry += contribution;
-          } else if (distance == 2) {
-            carry_next += contribution;
           } else {
-            adjoint[operand[k]] += contribution;
+            carry_next += contribution;
           }
         }
       }
@@ -312,27 +314,31 @@ class Tape {
 
   // Grows whichever array lacks room for `statements` more statements and `operands` more
   // operands, at least doubling it. Indices are 32 bits, so neither may pass 2^32 - 1 entries.
+  // Each array is replaced only once its successor is allocated, and a capacity only changes
+  // with its arrays, so a failed allocation leaves the tape as it was.
   NABLA_COLD void grow(std::size_t statements, std::size_t operands) {
     const std::size_t statements_needed = statement_count_ + statements;
     if (statements_needed > statement_capacity_) {
       if (statements_needed > kMaxIndex) throw_too_long();
-      statement_capacity_ =
+      const std::size_t capacity =
           std::min(kMaxIndex, std::max(statements_needed, 2 * statement_capacity_ + 1024));
       // One more than the statements: backward() writes the last one's end after them.
-      statement_start_ =
-          regrow(std::move(statement_start_), statement_count_, statement_capacity_ + 1);
+      statement_start_ = regrow(statement_start_, statement_count_, capacity + 1);
+      statement_capacity_ = capacity;
     }
     const std::size_t operands_needed = operand_count_ + operands;
     if (operands_needed > operand_capacity_) {
       if (operands_needed > kMaxIndex) throw_too_long();
-      operand_capacity_ =
+      const std::size_t capacity =
           std::min(kMaxIndex, std::max(operands_needed, 2 * operand_capacity_ + 1024));
-      multipliers_ = regrow(std::move(multipliers_), operand_count_, operand_capacity_);
-      operands_ = regrow(std::move(operands_), operand_count_, operand_capacity_);
+      auto multipliers = regrow(multipliers_, operand_count_, capacity);
+      operands_ = regrow(operands_, operand_count_, capacity);
+      multipliers_ = std::move(multipliers);
+      operand_capacity_ = capacity;
     }
   }
   template <class U>
-  static std::unique_ptr<U[]> regrow(std::unique_ptr<U[]> old, std::size_t used,
+  static std::unique_ptr<U[]> regrow(const std::unique_ptr<U[]>& old, std::size_t used,
                                      std::size_t capacity) {
     auto grown = std::make_unique_for_overwrite<U[]>(capacity);
     std::copy_n(old.get(), used, grown.get());
@@ -348,7 +354,7 @@ class Tape {
         "combined within the recording that created them");
   }
 
-  std::uint32_t generation_;
+  std::uint32_t tag_base_;  // the generation, shifted as in a variable's tag
   std::unique_ptr<Index[]> statement_start_;
   std::size_t statement_count_ = 0;
   std::size_t statement_capacity_ = 0;

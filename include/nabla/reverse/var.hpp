@@ -129,13 +129,13 @@ class BasicVar {
   // recorded before it. Each call starts from zero adjoints.
   void backward() const {
     Tape& tape = reverse::operation_tape<T>();
-    tape.check(generation());
+    tape.check(tag_);
     tape.backward(index_);
   }
   // ∂y/∂this from the last backward() (of y); 0 if this was recorded after y.
   T grad() const {
     const Tape& tape = reverse::operation_tape<T>();
-    tape.check(generation());
+    tape.check(tag_);
     return tape.adjoint(index_);
   }
 
@@ -159,7 +159,7 @@ class BasicVar {
   template <bool kUnit = false, VarArgument<T> A>
   NABLA_HOT static BasicVar unary(A&& a, const T& value, const T& d) {
     Tape& tape = reverse::operation_tape<T>();
-    tape.check(a.generation());
+    tape.check(a.tag_);
     return unary_on<kUnit>(tape, std::forward<A>(a), value, d);
   }
   // The same on `tape`, a's generation checked.
@@ -178,7 +178,7 @@ class BasicVar {
   template <bool kUnitA, bool kUnitB, VarArgument<T> A, VarArgument<T> B>
   NABLA_HOT static BasicVar binary(A&& a, B&& b, const T& value, const T& da, const T& db) {
     Tape& tape = reverse::operation_tape<T>();
-    tape.check_tags(a.tag_, b.tag_);
+    tape.check(a.tag_, b.tag_);
     if (a.index_ == b.index_) {  // f(x, x): one partial
       return unary_on<false>(tape, std::forward<A>(a), value, da + db);
     }
@@ -355,7 +355,7 @@ class BasicVar {
   static constexpr std::uint32_t kSingle = 2;
   static constexpr std::uint32_t kFlags = kSole | kSingle;
   NABLA_HOT static std::uint32_t tag(const Tape& tape, std::uint32_t flags) {
-    return (tape.generation() << reverse::kGenerationShift) | flags;
+    return tape.tag_base() | flags;
   }
 
   NABLA_HOT BasicVar(const T& value, reverse::Index index, std::uint32_t tag)
