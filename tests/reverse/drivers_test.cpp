@@ -30,6 +30,17 @@ TEST(ReverseDrivers, SeedGradientHessianAndHvpAreExact) {
   EXPECT_EQ(reverse::hvp(seed_f, {3.0, 4.0}, {1.0, -1.0}), (std::vector<double>{2, 6}));
 }
 
+// The gradient is read off the adjoints of the inputs' statements; inputs recorded after the
+// output (here the output is input 1 itself) have no adjoint from the sweep and must read 0.
+TEST(ReverseDrivers, InputsAfterTheOutputHaveZeroGradient) {
+  EXPECT_EQ(reverse::gradient([](const auto& v) { return v[1]; }, std::vector<double>{5, 6, 7, 8}),
+            (std::vector<double>{0, 1, 0, 0}));
+  const auto [value, gradient] = reverse::value_and_gradient(
+      [](const auto& v) { return v[0] * 3.0; }, std::vector<double>{2, 9, 9});
+  EXPECT_EQ(value, 6);
+  EXPECT_EQ(gradient, (std::vector<double>{3, 0, 0}));
+}
+
 TEST(ReverseDrivers, EveryCallableFormGivesTheSameGradient) {
   const std::vector<double> expected{24, 10};
   EXPECT_EQ(reverse::gradient([](const auto& v) { return v[0] * v[0] * v[1] + v[1] + 2; },
