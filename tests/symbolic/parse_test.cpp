@@ -365,7 +365,8 @@ TEST(ParseErrors, MalformedNumbersAndCharacters) {
   expect_error("x = 2", 2, "unexpected character '='");
   expect_error("x . y", 2, "unexpected character '.'");
   expect_error("x [1]", 2, "unexpected character '['");
-  expect_error("x + \x7f", 4, "unexpected byte 0x7F");
+  EXPECT_EQ(parse_failure("x + \x7f").position(), 4u);
+  EXPECT_EQ(parse_failure("x + \x7f").reason(), "unexpected byte 0x7F (formulas are ASCII)");
 }
 
 TEST(ParseErrors, CaretSitsUnderTheCulpritInMultiLineAndTabbedFormulas) {
@@ -381,6 +382,79 @@ TEST(ParseErrors, CaretSitsUnderTheCulpritInMultiLineAndTabbedFormulas) {
   // A UTF-8 character before the culprit is one column wide, not two bytes.
   EXPECT_STREQ(parse_failure("(\"\xC3\xA9\" ?").what(),
                "parse error at column 2: unexpected character '\"'\n  (\"\xC3\xA9\" ?\n   ^");
+}
+
+// what() goes to terminals and logs: the bytes a terminal would act on, or that would cut the
+// message short, are drawn escaped (\xNN, four columns), and the caret stays under the culprit.
+TEST(ParseErrors, ExcerptEscapesControlAndNonUtf8Bytes) {
+  EXPECT_STREQ(parse_failure("x + \x1b[31mred").what(),
+               "parse error at column 5: unexpected byte 0x1B (formulas are ASCII)\n"
+               "  x + \\x1b[31mred\n"
+               "      ^");
+  // A NUL no longer ends what() before its caret line.
+  EXPECT_EQ(std::string(parse_failure(std::string_view("x + \0 + y", 9)).what()),
+            "parse error at column 5: unexpected byte 0x00 (formulas are ASCII)\n"
+            "  x + \\x00 + y\n"
+            "      ^");
+  EXPECT_STREQ(parse_failure("x + \xff").what(),
+               "parse error at column 5: unexpected byte 0xFF (formulas are ASCII)\n"
+               "  x + \\xff\n"
+               "      ^");
+  EXPECT_STREQ(parse_failure("x + \x7f").what(),
+               "parse error at column 5: unexpected byte 0x7F (formulas are ASCII)\n"
+               "  x + \\x7f\n"
+               "      ^");
+  // After the culprit: an escape sequence that would set the terminal's title.
+  EXPECT_STREQ(parse_failure("sinn(x) \x1b]0;title\x07").what(),
+               "parse error at column 1: unknown function 'sinn'\n"
+               "  sinn(x) \\x1b]0;title\\x07\n"
+               "  ^");
+}
+
+// The parser stops at the first such byte, so only a ParseError made directly has one before
+// its position; the caret counts each escape as the four columns it takes.
+TEST(ParseErrors, CaretStaysUnderTheCulpritAfterEscapedBytes) {
+  const auto what = [](std::string_view formula, std::size_t position) {
+    return std::string(ParseError(formula, position, "here").what());
+  };
+  const std::string head = "parse error at column ";
+  EXPECT_EQ(what("a\x1b"
+                 "b?",
+                 3),
+            head + "4: here\n  a\\x1bb?\n  " + std::string(6, ' ') + "^");
+  EXPECT_EQ(what(std::string_view("\0\0x", 3), 2),
+            head + "3: here\n  \\x00\\x00x\n  " + std::string(8, ' ') + "^");
+  EXPECT_EQ(what("\xff"
+                 "x",
+                 1),
+            head + "2: here\n  \\xffx\n  " + std::string(4, ' ') + "^");
+  // Well-formed UTF-8 is copied, one column a character; malformed sequences are escaped byte
+  // by byte: a lead byte without its continuation, an overlong '/', a surrogate, and the C1
+  // control U+009B (a CSI on some terminals), which is well-formed but acts like ESC [.
+  EXPECT_EQ(what("\xC3\xA9\xE2\x88\x87?", 5), head + "6: here\n  \xC3\xA9\xE2\x88\x87?\n    ^");
+  EXPECT_EQ(what("\xC3(?", 2), head + "3: here\n  \\xc3(?\n  " + std::string(5, ' ') + "^");
+  EXPECT_EQ(what("\xC0\xAF?", 2), head + "3: here\n  \\xc0\\xaf?\n  " + std::string(8, ' ') + "^");
+  EXPECT_EQ(what("\xED\xA0\x80?", 3),
+            head + "4: here\n  \\xed\\xa0\\x80?\n  " + std::string(12, ' ') + "^");
+  EXPECT_EQ(what("\xC2\x9B"
+                 "31m?",
+                 5),
+            head + "6: here\n  \\xc2\\x9b31m?\n  " + std::string(11, ' ') + "^");
+}
+
+// Four columns a byte could make the picture four times as long: the window is counted in
+// columns, so a line of escapes is still an excerpt, cut between escapes.
+TEST(ParseErrors, ExcerptOfEscapedBytesStaysShort) {
+  const std::string formula = repeat("\x1b", 10'000) + "?" + repeat("\x80", 10'000);
+  const std::string what = ParseError(formula, 10'000, "here").what();
+  EXPECT_LT(what.size(), 300u);
+  const std::size_t first_newline = what.find('\n');
+  const std::size_t second_newline = what.find('\n', first_newline + 1);
+  ASSERT_NE(second_newline, std::string::npos);
+  const std::string picture = what.substr(first_newline + 1, second_newline - first_newline - 1);
+  const std::string caret_line = what.substr(second_newline + 1);
+  EXPECT_EQ(picture, "  ..." + repeat("\\x1b", 8) + "?" + repeat("\\x80", 9) + "...");
+  EXPECT_EQ(picture.substr(caret_line.size() - 1, 5), "?\\x80");
 }
 
 TEST(ParseErrors, LongFormulaShowsAnExcerptAroundTheCulprit) {

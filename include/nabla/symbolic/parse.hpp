@@ -47,7 +47,10 @@
 //     where the end of the formula sits just after its last non-blank character;
 //   - a bare function name ('sin + 1') at the name, an unexpected character at itself.
 // what() draws the line of the formula holding the error (an excerpt when it is long) with a
-// caret under the culprit. Exceptions thrown by the builder pass through unchanged.
+// caret under the culprit. It is safe to print whatever the formula held: control characters
+// and bytes that are not UTF-8 are drawn escaped, as \x1b or \xff (the caret still under the
+// culprit), so no formula can recolour a terminal or cut the message short.
+// Exceptions thrown by the builder pass through unchanged.
 //
 // Cost and depth. The text is read once, with one token of look-ahead and no copies of it:
 // linear time. A chain of left-associative operators (a 200 000-term sum) is a loop, not a
@@ -140,27 +143,106 @@ class ParseError : public std::runtime_error {
     }
     message += "column " + std::to_string(offset + 1) + ": " + reason + "\n  ";
 
-    // A long line is shown as a window around the position, not cut inside a UTF-8 character.
+    // The line is drawn character by character (see ExcerptCharacter); a long one is shown as a
+    // window of about `shown` columns around the caret, cut only between characters.
     constexpr std::size_t shown = 72, before = 32;
-    const auto continuation = [&](std::size_t i) {
-      return i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
+    std::size_t caret_column = 0, width = 0;  // columns of the characters before the culprit, all
+    for (std::size_t i = 0; i < line.size();) {
+      const ExcerptCharacter c = ExcerptCharacter::at(line, i);
+      if (i + c.bytes <= offset) caret_column += c.width();
+      width += c.width();
+      i += c.bytes;
+    }
+    const std::size_t from = width > shown && caret_column > before ? caret_column - before : 0;
+    const std::size_t to = from + shown;
+    std::string picture, caret;
+    std::size_t column = 0;
+    bool cut_before = false, cut_after = false;
+    for (std::size_t i = 0; i < line.size();) {
+      const ExcerptCharacter c = ExcerptCharacter::at(line, i);
+      if (column < from) {
+        cut_before = true;
+      } else if (width > shown && column + c.width() > to) {
+        cut_after = true;
+        break;
+      } else {
+        if (i + c.bytes <= offset) caret.append(c.width(), ' ');
+        c.draw(picture, line.substr(i, c.bytes));
+      }
+      column += c.width();
+      i += c.bytes;
+    }
+    if (cut_before) {
+      picture.insert(0, "...");
+      caret.insert(0, "   ");
+    }
+    if (cut_after) picture += "...";
+    return message + picture + "\n  " + caret + "^";
+  }
+
+  // One character of the line as what() draws it. Printable ASCII and well-formed UTF-8 are
+  // copied, one column each (a terminal shows a UTF-8 character in one column, mostly); a tab
+  // or other blank is a space. Anything a terminal would act on or cannot show is escaped, each
+  // byte as \xNN in four columns: the C0 controls and DEL (ESC would start an escape sequence,
+  // NUL would end a C string), the C1 controls U+0080-U+009F (U+009B is a CSI on some
+  // terminals), and each byte that is not part of well-formed UTF-8.
+  struct ExcerptCharacter {
+    std::size_t bytes = 1;
+    bool escaped = false;
+
+    std::size_t width() const { return escaped ? 4 * bytes : 1; }
+
+    static ExcerptCharacter at(std::string_view line, std::size_t i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      if (c == '\t' || c == '\r' || c == '\v' || c == '\f') return {1, false};
+      if (c < 0x20 || c == 0x7F) return {1, true};
+      if (c < 0x80) return {1, false};
+      const std::size_t length = utf8_length(line.substr(i));
+      if (length == 0) return {1, true};
+      if (c == 0xC2 && static_cast<unsigned char>(line[i + 1]) < 0xA0) return {2, true};  // C1
+      return {length, false};
+    }
+
+    void draw(std::string& picture, std::string_view text) const {
+      if (!escaped) {  // the only unescaped bytes below 0x20 are the blanks
+        picture += static_cast<unsigned char>(text[0]) < 0x20 ? std::string_view(" ") : text;
+        return;
+      }
+      constexpr char hex[] = "0123456789abcdef";
+      for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        picture += {'\\', 'x', hex[byte / 16], hex[byte % 16]};
+      }
+    }
+  };
+
+  // The length of the well-formed UTF-8 sequence that `text` starts with (the Unicode
+  // standard's table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), 0 if none.
+  static constexpr std::size_t utf8_length(std::string_view text) {
+    const auto byte = [&](std::size_t k) {
+      return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
     };
-    std::size_t first = 0, last = line.size();
-    if (line.size() > shown) {
-      first = offset > before ? offset - before : 0;
-      last = std::min(line.size(), first + shown);
-      while (continuation(first)) --first;
-      while (continuation(last)) ++last;
+    const unsigned lead = byte(0);
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned low = 0x80, high = 0xBF;  // the range of the second byte; later ones are 80-BF
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // no overlong form
+      if (lead == 0xED) high = 0x9F;  // no surrogate
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // no overlong form
+      if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
     }
-    std::string picture = first > 0 ? "..." : "";
-    std::size_t caret = picture.size();
-    for (std::size_t i = first; i < last; ++i) {
-      const char c = line[i];
-      picture += (c == '\t' || c == '\r' || c == '\v' || c == '\f') ? ' ' : c;
-      if (i < offset && !continuation(i)) ++caret;  // one column per character, not per byte
+    for (std::size_t k = 1; k < length; ++k) {
+      if (byte(k) < low || byte(k) > high) return 0;
+      low = 0x80;
+      high = 0xBF;
     }
-    if (last < line.size()) picture += "...";
-    return message + picture + "\n  " + std::string(caret, ' ') + "^";
+    return length;
   }
 
   std::size_t position_;
