@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <iomanip>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -374,6 +376,44 @@ std::vector<Expr> gradient(const Expr& e, const std::vector<Expr>& variables) {
 
 Expr diff(const Expr& e, const Expr& variable) { return gradient(e, {variable})[0]; }
 
+double diff_cost(const Expr& e, const Expr& variable, int order) {
+  const double n = order;
+  const detail::Order nodes = detail::topological_order({e.node()});
+  std::vector<bool> depends(nodes.nodes.size(), false);
+  double cost = 0;
+  for (std::size_t i = 0; i < nodes.nodes.size(); ++i) {
+    const Node* node = nodes.nodes[i];
+    bool d = node == variable.node();
+    for (std::size_t k = 0; k < node->arity; ++k) {
+      d = d || depends[nodes.index.at(node->operands[k].get())];
+    }
+    depends[i] = d;
+    if (!d) continue;
+    if (node->kind == Kind::function || node->kind == Kind::polygamma ||
+        node->kind == Kind::power) {  // powers are functions of their base, or exp(b log a)
+      const bool of_variable = node->operands[0].get() == variable.node();
+      cost += of_variable ? n * n / 2 : n * n * n / 3;
+    } else if (node->kind == Kind::add || node->kind == Kind::variable) {
+      cost += n;
+    } else {
+      cost += n * n / 2;
+    }
+  }
+  return cost;
+}
+
+namespace {
+
+[[noreturn]] void too_costly(int order, double terms) {
+  std::ostringstream message;
+  message << "sym::diff: the derivative of order " << order << " would take about "
+          << std::setprecision(2) << terms << " terms, above the limit of " << max_diff_terms
+          << " (sym::max_diff_terms); ask for a lower order or a smaller expression";
+  throw std::length_error(message.str());
+}
+
+}  // namespace
+
 Expr diff(const Expr& e, const Expr& variable, int order) {
   if (order < 0) {
     throw std::invalid_argument("sym::diff: negative order " + std::to_string(order));
@@ -382,10 +422,16 @@ Expr diff(const Expr& e, const Expr& variable, int order) {
     if (variable.kind() != Kind::variable) {
       throw std::invalid_argument("sym::diff: " + to_string(variable) + " is not a variable");
     }
+    const double cost = diff_cost(e, variable, order);
+    if (cost > max_diff_terms) too_costly(order, cost);
     if (auto d = series_derivative(e, variable, order)) return *d;
   }
   Expr d = e;
-  for (int k = 0; k < order; ++k) d = diff(d, variable);
+  for (int k = 0; k < order; ++k) {
+    d = diff(d, variable);
+    const double size = static_cast<double>(node_count(d));
+    if (k + 1 < order && size > max_diff_terms) too_costly(order, size);
+  }
   return d;
 }
 

@@ -658,6 +658,22 @@ std::size_t node_count(const std::vector<Expr>& roots) {
   return detail::topological_order(nodes).nodes.size();
 }
 
+std::size_t tree_size(const Expr& e) {
+  const detail::Order order = detail::topological_order({e.node()});
+  constexpr std::size_t saturated = std::numeric_limits<std::size_t>::max();
+  std::vector<std::size_t> size(order.nodes.size());  // operands come before their users
+  for (std::size_t i = 0; i < order.nodes.size(); ++i) {
+    const detail::Node* n = order.nodes[i];
+    std::size_t total = 1;
+    for (std::size_t k = 0; k < n->arity; ++k) {
+      const std::size_t operand = size[order.index.at(n->operands[k].get())];
+      total = operand > saturated - total ? saturated : total + operand;
+    }
+    size[i] = total;
+  }
+  return size.back();
+}
+
 std::vector<Expr> variables(const Expr& e) { return variables(std::vector<Expr>{e}); }
 std::vector<Expr> variables(const std::vector<Expr>& roots) {
   std::vector<const detail::Node*> nodes;

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -272,6 +274,38 @@ TEST(SymbolicDiff, DerivativeOfTwoHundredNestedSinesHasLinearSize) {
 }
 
 // --- gradients, Jacobians and sparse Hessians ----------------------------------------------
+
+// diff_cost adds order^2/2 per product and order^3/3 per function of a dependent node; above
+// max_diff_terms, diff refuses before building anything (so an absurd order is an error, not a
+// std::bad_alloc hours later).
+TEST(SymbolicDiff, OrdersWhoseCostIsAboveTheLimitAreRefusedUpFront) {
+  const Expr x = variable("x"), y = variable("y");
+  EXPECT_DOUBLE_EQ(nabla::sym::diff_cost(sin(x), x, 10), 10.0 * 10 / 2 + 10);
+  EXPECT_DOUBLE_EQ(nabla::sym::diff_cost(exp(sin(x)), x, 10), 1000.0 / 3 + 100.0 / 2 + 10);
+  EXPECT_DOUBLE_EQ(nabla::sym::diff_cost(exp(sin(y)), x, 10), 0);  // nothing depends on x
+  EXPECT_THROW(nabla::sym::diff(exp(sin(x)), x, 1000), std::length_error);
+  EXPECT_THROW(nabla::sym::diff(sin(x), x, 2147483647), std::length_error);
+  try {
+    nabla::sym::diff(exp(sin(x)), x, 1000);
+  } catch (const std::length_error& e) {
+    EXPECT_NE(std::string(e.what()).find("above the limit"), std::string::npos) << e.what();
+  }
+  // Below the limit the derivative is built: sin's 300th derivative is sin again.
+  EXPECT_TRUE(nabla::sym::diff(sin(x), x, 300).same(sin(x)));
+}
+
+// Printing writes each use of a shared node out again: tree_size counts that, the DAG does not.
+TEST(SymbolicDiff, TreeSizeCountsSharedNodesOncePerUse) {
+  const Expr x = variable("x");
+  EXPECT_EQ(nabla::sym::tree_size(x), 1u);
+  EXPECT_EQ(nabla::sym::tree_size(sin(x) + 2), 4u);  // +, sin, x, 2
+  Expr e = x;
+  for (int i = 0; i < 10; ++i) e = sin(e) * cos(e);  // e is used twice per level
+  EXPECT_LT(nabla::sym::node_count(e), 40u);
+  EXPECT_GT(nabla::sym::tree_size(e), 1000u);
+  for (int i = 0; i < 60; ++i) e = sin(e) * cos(e);  // 2^70 nodes written out: saturates
+  EXPECT_EQ(nabla::sym::tree_size(e), std::numeric_limits<std::size_t>::max());
+}
 
 TEST(SymbolicDiff, JacobianMatchesForwardMode) {
   const Expr x = variable("x"), y = variable("y");

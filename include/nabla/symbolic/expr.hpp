@@ -179,6 +179,12 @@ NABLA_UNARY_RULES(NABLA_SYM_FUNCTION)
 // Distinct nodes in the DAG (shared subexpressions counted once).
 std::size_t node_count(const Expr& e);
 std::size_t node_count(const std::vector<Expr>& roots);
+// Nodes of e written out as a tree, each shared subexpression counted once per use: what
+// to_string and to_latex print, about one to a few characters per node. It can grow
+// exponentially in node_count (the tenth derivative of exp(sin(x)) is a few hundred distinct
+// nodes and thousands in print; the twentieth, millions), so check it before printing a large
+// derivative. Saturates at SIZE_MAX instead of overflowing; linear time in node_count.
+std::size_t tree_size(const Expr& e);
 // The free variables of e, in the order they are first met reading the printed form.
 std::vector<Expr> variables(const Expr& e);
 std::vector<Expr> variables(const std::vector<Expr>& roots);
