@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -66,24 +67,79 @@ std::string read_formula(const std::string& formula, std::istream& in) {
   return text;
 }
 
+// Text from the command line as it may be shown on a terminal: control bytes and bytes above
+// 0x7e written \xNN, so that an escape sequence in an argument cannot recolour the terminal.
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      result += c;
+    } else {
+      result += {'\\', 'x', hex[byte >> 4], hex[byte & 15]};
+    }
+  }
+  return result;
+}
+
+// Spaces and tabs around a name or a number, as a person types them ("x = 3, y = 4").
+std::string trimmed(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const std::size_t last = text.find_last_not_of(" \t");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+// A name that the formula language reads as a variable: an identifier that is neither a
+// constant nor a function (nabla/symbolic/parse.hpp). `option` names the flag for the message.
+std::string variable_name(std::string_view text, const std::string& option) {
+  const std::string name = trimmed(text);
+  if (name.empty()) throw UsageError(option + ": a variable name is empty");
+  const auto letter = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
+  const bool identifier = letter(name[0]) && std::all_of(name.begin(), name.end(), [&](char c) {
+                            return letter(c) || (c >= '0' && c <= '9');
+                          });
+  if (!identifier) {
+    throw UsageError(option + ": '" + printable(name) +
+                     "' is not a variable name (a letter or _, then letters, digits or _)");
+  }
+  if (name == "pi" || name == "e") {
+    throw UsageError(option + ": '" + name + "' is a constant of the formula language, not a " +
+                     "variable; it cannot be given a value or differentiated by");
+  }
+  if (sym::is_function_name(name)) {
+    throw UsageError(option + ": '" + name + "' is a function of the formula language, not a " +
+                     "variable");
+  }
+  return name;
+}
+
 // "x=3,y=4" in order. Malformed assignments misuse the command line.
 std::vector<std::pair<std::string, double>> assignments(const std::string& text) {
   std::vector<std::pair<std::string, double>> result;
-  if (text.empty()) return result;
+  if (trimmed(text).empty()) return result;
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string item = text.substr(start, comma - start);
     const std::size_t equals = item.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      throw UsageError("--at: expected name=value, got '" + item + "'");
+    if (equals == std::string::npos) {
+      throw UsageError("--at: expected name=value, got '" + printable(item) + "'");
     }
-    const std::string name = item.substr(0, equals);
-    const std::string value = item.substr(equals + 1);
+    const std::string name = variable_name(item.substr(0, equals), "--at");
+    std::string value = trimmed(item.substr(equals + 1));
+    if (!value.empty() && value[0] == '+') value.erase(0, 1);  // from_chars takes no '+'
     double v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec == std::errc::result_out_of_range) {
+      throw UsageError("--at: '" + printable(value) + "' is out of the range of a double (for " +
+                       name + ")");
+    }
     if (ec != std::errc() || end != value.data() + value.size() || value.empty()) {
-      throw UsageError("--at: '" + value + "' is not a number (for " + name + ")");
+      throw UsageError("--at: '" + printable(value) + "' is not a number (for " + name + ")");
     }
     for (const auto& [other, unused] : result) {
       if (other == name) throw UsageError("--at: " + name + " is given twice");
@@ -94,12 +150,14 @@ std::vector<std::pair<std::string, double>> assignments(const std::string& text)
   return result;
 }
 
-std::vector<std::string> names(const std::string& text) {
+// "x,y": variable names in order.
+std::vector<std::string> names(const std::string& text, const std::string& option) {
   std::vector<std::string> result;
-  std::stringstream stream(text);
-  for (std::string name; std::getline(stream, name, ',');) {
-    if (name.empty()) throw UsageError("--wrt: empty variable name in '" + text + "'");
-    result.push_back(name);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    result.push_back(variable_name(std::string_view(text).substr(start, comma - start), option));
+    start = comma + 1;
   }
   return result;
 }
@@ -177,11 +235,24 @@ Derivatives derivatives(const Problem& p, const std::string& mode, bool with_hes
   return d;
 }
 
+// A number for JSON, which has no infinity or nan: those become the strings "inf", "-inf" and
+// "nan", as the text output prints them, so that a reader can tell sqrt'(0) from log(-1).
+nlohmann::json json_number(double v) {
+  if (std::isfinite(v)) return v;
+  return number(v);
+}
+
+nlohmann::json json_numbers(const std::vector<double>& values) {
+  nlohmann::json result = nlohmann::json::array();
+  for (const double v : values) result.push_back(json_number(v));
+  return result;
+}
+
 nlohmann::json matrix_json(const Eigen::MatrixXd& H) {
   nlohmann::json rows = nlohmann::json::array();
   for (Eigen::Index i = 0; i < H.rows(); ++i) {
     nlohmann::json row = nlohmann::json::array();
-    for (Eigen::Index j = 0; j < H.cols(); ++j) row.push_back(H(i, j));
+    for (Eigen::Index j = 0; j < H.cols(); ++j) row.push_back(json_number(H(i, j)));
     rows.push_back(row);
   }
   return rows;
@@ -190,8 +261,8 @@ nlohmann::json matrix_json(const Eigen::MatrixXd& H) {
 nlohmann::json derivatives_json(const Problem& p, const Derivatives& d, bool with_hessian) {
   nlohmann::json j;
   j["vars"] = p.names;
-  j["value"] = d.value;
-  j["gradient"] = d.gradient;
+  j["value"] = json_number(d.value);
+  j["gradient"] = json_numbers(d.gradient);
   if (with_hessian) j["hessian"] = matrix_json(d.hessian);
   return j;
 }
@@ -245,7 +316,7 @@ int derivatives_command(const Options& options, bool with_hessian, std::istream&
     for (std::size_t m = 0; m < kModes.size(); ++m) {
       nlohmann::json mode = derivatives_json(p, all[m], with_hessian);
       mode.erase("vars");
-      mode["difference"] = difference(all[m], reference, with_hessian);
+      mode["difference"] = json_number(difference(all[m], reference, with_hessian));
       j["modes"][kModes[m]] = mode;
     }
     out << j.dump() << '\n';
@@ -265,7 +336,7 @@ int eval_command(const Options& options, std::istream& in, std::ostream& out) {
   if (options.json) {
     nlohmann::json j;
     j["vars"] = p.names;
-    j["value"] = value;
+    j["value"] = json_number(value);
     out << j.dump() << '\n';
   } else {
     out << number(value) << '\n';
@@ -273,10 +344,48 @@ int eval_command(const Options& options, std::istream& in, std::ostream& out) {
   return 0;
 }
 
-int diff_command(const Options& options, std::istream& in, std::ostream& out) {
-  const sym::Expr e = sym::parse(read_formula(options.formula, in));
+// The most nodes a printed derivative may have: a few megabytes of text.
+constexpr std::size_t kMaxPrintedNodes = 1'000'000;
+
+// --wrt x: the order-th derivative in x. --wrt x,y: the mixed partial d/dy d/dx, one
+// derivative per name (--wrt x,x is the second derivative), so --order must then be 1.
+int diff_command(const Options& options, std::istream& in, std::ostream& out, std::ostream& err) {
+  const std::vector<std::string> wrt = names(options.wrt, "--wrt");
   if (options.order < 1) throw UsageError("--order must be at least 1");
-  const sym::Expr d = sym::diff(e, sym::variable(options.wrt), options.order);
+  if (wrt.size() > 1 && options.order != 1) {
+    throw UsageError(
+        "--order applies to one variable; for a mixed partial list each "
+        "derivative in --wrt (x,x,y is d3/dx2dy)");
+  }
+  sym::Expr d = sym::parse(read_formula(options.formula, in));
+  const std::vector<sym::Expr> present = sym::variables(d);
+  for (const std::string& name : wrt) {
+    const sym::Expr variable = sym::variable(name);
+    if (std::find(present.begin(), present.end(), variable) == present.end()) {
+      err << "nabla: note: '" << name << "' does not appear in the formula, so the derivative "
+          << "by it is 0\n";
+    }
+  }
+  if (wrt.size() == 1) {
+    const double cost = sym::diff_cost(d, sym::variable(wrt[0]), options.order);
+    if (options.order > 2 && cost > sym::max_diff_terms) {
+      std::ostringstream message;
+      message << "--order " << options.order << ": this derivative would take about "
+              << std::setprecision(2) << cost << " terms to build, above the limit of "
+              << sym::max_diff_terms << "; ask for a lower order";
+      throw InputError(message.str());
+    }
+    d = sym::diff(d, sym::variable(wrt[0]), options.order);
+  } else {
+    for (const std::string& name : wrt) d = sym::diff(d, sym::variable(name));
+  }
+  // The DAG is small, but its printed form can be exponentially larger (shared terms are
+  // written out at each use): refuse rather than print gigabytes.
+  if (sym::tree_size(d) > kMaxPrintedNodes) {
+    throw InputError("the derivative is " + std::to_string(sym::node_count(d)) +
+                     " distinct terms but more than " + std::to_string(kMaxPrintedNodes) +
+                     " written out, too long to print; ask for a lower --order");
+  }
   out << (options.latex ? sym::to_latex(d) : sym::to_string(d)) << '\n';
   return 0;
 }
@@ -288,12 +397,15 @@ int graph_command(const Options& options, std::istream& in, std::ostream& out) {
     out << dot;
     return 0;
   }
-  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".png") == 0) {
+  const std::size_t dot_position = path.rfind('.');
+  const std::string extension =
+      dot_position == std::string::npos ? std::string() : path.substr(dot_position + 1);
+  if (extension == "png" || extension == "svg" || extension == "pdf") {
     // Graphviz draws it, when installed. The file name goes to dot quoted for the shell.
     std::string quoted = "'";
     for (char c : path) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
     quoted += "'";
-    const std::string command = "dot -Tpng -o " + quoted + " 2>/dev/null";
+    const std::string command = "dot -T" + extension + " -o " + quoted + " 2>/dev/null";
     FILE* pipe = popen(command.c_str(), "w");
     if (!pipe) throw InputError("could not run Graphviz's dot");
     std::fwrite(dot.data(), 1, dot.size(), pipe);
@@ -304,6 +416,11 @@ int graph_command(const Options& options, std::istream& in, std::ostream& out) {
           "it, write DOT with -o file.dot");
     }
     return 0;
+  }
+  if (extension != "dot" && extension != "gv") {
+    throw UsageError("-o: cannot write '" + printable(path) +
+                     "': the formats are .dot and .gv (DOT text), and .png, .svg and .pdf "
+                     "(drawn by Graphviz)");
   }
   std::ofstream file(path);
   if (!(file << dot)) throw InputError("could not write " + path);
@@ -316,7 +433,17 @@ int codegen_command(const Options& options, std::istream& in, std::ostream& out)
   if (options.wrt.empty()) {
     variables = sym::variables(e);
   } else {
-    for (const std::string& name : names(options.wrt)) variables.push_back(sym::variable(name));
+    for (const std::string& name : names(options.wrt, "--wrt")) {
+      variables.push_back(sym::variable(name));
+    }
+    // The C function takes exactly the --wrt variables: another one would have no value.
+    for (const sym::Expr& v : sym::variables(e)) {
+      if (std::find(variables.begin(), variables.end(), v) == variables.end()) {
+        throw InputError("the formula's variable '" + sym::to_string(v) + "' is not in --wrt " +
+                         printable(options.wrt) +
+                         ": list every variable of the formula (or leave --wrt out for all)");
+      }
+    }
   }
   std::vector<sym::Expr> outputs{e};
   for (const sym::Expr& g : sym::gradient(e, variables)) outputs.push_back(g);
@@ -329,7 +456,7 @@ void add_formula(CLI::App* command, Options& options) {
       ->required();
 }
 void add_point(CLI::App* command, Options& options) {
-  command->add_option("--at", options.at, "values of the variables: x=3,y=4")->required();
+  command->add_option("--at", options.at, "values of the variables: x=3,y=4");
   command->add_flag("--json", options.json, "print one JSON object");
 }
 void add_mode(CLI::App* command, Options& options) {
@@ -340,7 +467,10 @@ void add_mode(CLI::App* command, Options& options) {
 }  // namespace
 
 int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
-  CLI::App app{"nabla: automatic differentiation in every mode, from one generic function"};
+  // The name is set, so that Usage: names the program and not the path it was started by.
+  CLI::App app{"nabla: automatic differentiation in every mode, from one generic function",
+               "nabla"};
+  app.set_version_flag("--version", std::string("nabla ") + NABLA_VERSION);
   app.require_subcommand(0, 1);
   Options options;
   auto* tour = app.add_subcommand(
@@ -350,8 +480,11 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   add_point(eval, options);
   auto* diff = app.add_subcommand("diff", "the simplified derivative of a formula");
   add_formula(diff, options);
-  diff->add_option("--wrt", options.wrt, "the variable")->required();
-  diff->add_option("--order", options.order, "the order of the derivative (default 1)");
+  diff->add_option("--wrt", options.wrt, "the variable, or x,y for the mixed partial d/dy d/dx")
+      ->required();
+  diff->add_option("--order", options.order,
+                   "the order of the derivative (default 1; refused when its estimated size "
+                   "is above 3 million terms)");
   diff->add_flag("--latex", options.latex, "print LaTeX");
   auto* grad = app.add_subcommand("grad", "value and gradient at a point");
   add_formula(grad, options);
@@ -363,7 +496,7 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   add_mode(hessian, options);
   auto* graph = app.add_subcommand("graph", "the expression DAG as Graphviz DOT (or PNG)");
   add_formula(graph, options);
-  graph->add_option("-o,--output", options.output, "write to a .dot or .png file");
+  graph->add_option("-o,--output", options.output, "write to a .dot, .gv, .png, .svg or .pdf file");
   auto* codegen = app.add_subcommand("codegen", "C source of the formula and its gradient");
   add_formula(codegen, options);
   codegen->add_option("--wrt", options.wrt, "variables, in order: x,y (default: all)");
@@ -371,9 +504,7 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e, out, err);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e, out, err);
   } catch (const CLI::ParseError& e) {
     app.exit(e, out, err);  // the message and a usage hint, on err
@@ -381,13 +512,14 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   }
   try {
     if (eval->parsed()) return eval_command(options, in, out);
-    if (diff->parsed()) return diff_command(options, in, out);
+    if (diff->parsed()) return diff_command(options, in, out, err);
     if (grad->parsed()) return derivatives_command(options, false, in, out);
     if (hessian->parsed()) return derivatives_command(options, true, in, out);
     if (graph->parsed()) return graph_command(options, in, out);
     if (codegen->parsed()) return codegen_command(options, in, out);
-    (void)tour;
-    return run_tour(out) ? 0 : 1;
+    if (tour->parsed()) return run_tour(out) ? 0 : 1;
+    out << app.help();  // no verb: the verbs, with the tour one word away
+    return 0;
   } catch (const UsageError& e) {
     err << "nabla: " << e.what() << '\n';
     return 2;
