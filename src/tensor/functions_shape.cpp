@@ -255,4 +255,18 @@ Variable stack(std::initializer_list<Variable> xs, int axis) {
   return stack(std::vector<Variable>(xs), axis);
 }
 
+// ---- The members that read like DeZero's -----------------------------------------------------
+
+Variable Variable::reshape(const Shape& shape) const { return nabla::reshape(*this, shape); }
+Variable Variable::transpose() const { return nabla::transpose(*this); }
+Variable Variable::transpose(const Axes& axes) const { return permute(*this, axes); }
+Variable Variable::sum(const Axes& axes, bool keepdims) const {
+  return nabla::sum(*this, axes, keepdims);
+}
+Variable Variable::mean(const Axes& axes, bool keepdims) const {
+  return nabla::mean(*this, axes, keepdims);
+}
+Variable Variable::operator[](std::int64_t index) const { return get_item(*this, {index}); }
+Variable Variable::operator[](const Indices& indices) const { return get_item(*this, indices); }
+
 }  // namespace nabla

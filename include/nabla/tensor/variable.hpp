@@ -104,6 +104,21 @@ class Variable {
   DType dtype() const { return data().dtype(); }
   double item() const { return data().item(); }
 
+  // DeZero's and NumPy's methods, as members: the same operations as the free functions of the
+  // same names below (x.reshape(2, 3) is reshape(x, {2, 3}); x.T() is transpose(x); x[i] is
+  // get_item(x, {i}), and x[{rows, labels}] reads NumPy's x[rows, labels]).
+  Variable reshape(const Shape& shape) const;
+  template <std::integral... Sizes>
+  requires(sizeof...(Sizes) > 0) Variable reshape(Sizes... sizes)
+  const { return reshape(Shape{static_cast<std::int64_t>(sizes)...}); }
+  Variable transpose() const;                  // every axis reversed
+  Variable transpose(const Axes& axes) const;  // the axes in this order (permute)
+  Variable T() const { return transpose(); }
+  Variable sum(const Axes& axes = {}, bool keepdims = false) const;
+  Variable mean(const Axes& axes = {}, bool keepdims = false) const;
+  Variable operator[](std::int64_t index) const;
+  Variable operator[](const Indices& indices) const;
+
   // The Function that computed this Variable; null for a leaf (made by the user, or under
   // no_grad).
   const std::shared_ptr<Function>& creator() const;
@@ -280,10 +295,28 @@ struct GradOptions {
 std::vector<Variable> grad(const std::vector<Variable>& outputs,
                            const std::vector<Variable>& inputs, const GradOptions& options = {});
 
+namespace detail {
+Tensor tensor_hvp(const std::function<Variable(const Variable&)>& f, const Tensor& x,
+                  const Tensor& v);
+Tensor tensor_hessian(const std::function<Variable(const Variable&)>& f, const Tensor& x);
+// A Tensor point and a function of one Variable: the tensor engine's question. X is checked
+// first, so that for any other point (a braced list, a std::vector) the callable is never
+// tried on a Variable and the scalar drivers of nabla/derivatives.hpp answer instead.
+template <class F, class X>
+concept TensorQuestion =
+    std::same_as<X, Tensor> && std::is_invocable_r_v<Variable, F&, const Variable&>;
+}  // namespace detail
+
 // For a scalar function f of a tensor x: the Hessian times v (double backward, one pass each
 // way), and the whole Hessian as an (n, n) tensor, n = x.size(), rows by double backward.
-Tensor hvp(const std::function<Variable(const Variable&)>& f, const Tensor& x, const Tensor& v);
-Tensor hessian(const std::function<Variable(const Variable&)>& f, const Tensor& x);
+template <class F, class X>
+requires detail::TensorQuestion<F, X> Tensor hvp(F&& f, const X& x, const Tensor& v) {
+  return detail::tensor_hvp(f, x, v);
+}
+template <class F, class X>
+requires detail::TensorQuestion<F, X> Tensor hessian(F&& f, const X& x) {
+  return detail::tensor_hessian(f, x);
+}
 
 // ---- Configuration, per thread ---------------------------------------------------------------
 
