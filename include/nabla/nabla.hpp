@@ -5,6 +5,7 @@
 #include "nabla/core/rules.hpp"
 #include "nabla/core/scalar.hpp"
 #include "nabla/core/special_functions.hpp"
+#include "nabla/derivatives.hpp"
 #include "nabla/forward/drivers.hpp"
 #include "nabla/forward/dual.hpp"
 #include "nabla/forward/eigen.hpp"

@@ -4,9 +4,10 @@
 //   H[i,:] = ∇_x (∇f(x))_i             one extra pass per row (hessian)
 #include "nabla/tensor/variable.hpp"
 
-namespace nabla {
+namespace nabla::detail {
 
-Tensor hvp(const std::function<Variable(const Variable&)>& f, const Tensor& x, const Tensor& v) {
+Tensor tensor_hvp(const std::function<Variable(const Variable&)>& f, const Tensor& x,
+                  const Tensor& v) {
   if (v.shape() != x.shape()) {
     throw ShapeError("hvp: x has shape " + shape_string(x.shape()) + " but v has shape " +
                      shape_string(v.shape()));
@@ -22,7 +23,7 @@ Tensor hvp(const std::function<Variable(const Variable&)>& f, const Tensor& x, c
   return grad({directional}, {point})[0].data();
 }
 
-Tensor hessian(const std::function<Variable(const Variable&)>& f, const Tensor& x) {
+Tensor tensor_hessian(const std::function<Variable(const Variable&)>& f, const Tensor& x) {
   Variable point(x);
   Variable y = f(point);
   if (y.size() != 1) {
@@ -41,4 +42,4 @@ Tensor hessian(const std::function<Variable(const Variable&)>& f, const Tensor& 
   return stack(rows, 0);
 }
 
-}  // namespace nabla
+}  // namespace nabla::detail
