@@ -4,9 +4,11 @@
 // ScalarBinaryOpTraits (which mixed products are allowed). With these, products, LU, QR and LLT
 // decompositions run on dual numbers, and differentiating through a linear solve is ordinary
 // Eigen code. Mixed expressions with plain doubles (MatrixXd * Matrix<Dual>) are allowed.
+// <Eigen/Dense> comes with this header (and so with nabla/nabla.hpp): the decompositions are
+// what the interop is for, and a solve should not need an include the reader has to guess.
 #pragma once
 
-#include <Eigen/Core>
+#include <Eigen/Dense>
 
 #include "nabla/forward/dual.hpp"
 
