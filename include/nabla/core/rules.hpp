@@ -10,17 +10,26 @@
 // Adding a function is one rule here and one line in NABLA_UNARY_RULES; each mode expands that
 // list into its overloads.
 //
-// Points without a derivative follow fixed conventions (tested in tests/forward/rules_test.cpp):
+// Points without a derivative follow fixed conventions (tested in tests/forward/rules_test.cpp
+// and, across every mode, tests/reverse/singular_points_test.cpp):
+//   zero stays zero                  every mode forms a derivative from products of a partial
+//                                    (or a value) and a tangent or adjoint; in those products an
+//                                    exactly zero factor gives exactly 0, even against inf or
+//                                    nan (nabla/core/chain.hpp). So a direction that does not
+//                                    move an input gets 0 through it whatever the rule's partial
+//                                    is there: 1/x + y at (0, 1) has gradient (-inf, 1), x / y
+//                                    and x * log(y) at (1, 0) have (inf, -inf) and (-inf, inf).
+//                                    This holds for every rule, so a rule need not say where its
+//                                    partials can be infinite.
 //   abs'(0) = 0                      the subgradient of least magnitude
 //   hypot partials at (0, 0) = 0     likewise
-//   sqrt'(0) = cbrt'(0) = +inf       IEEE 1/0; a mode multiplies an infinite partial only into
-//                                    non-zero tangents, so directions that do not move x stay 0
+//   sqrt'(0) = cbrt'(0) = +inf       IEEE 1/0, as log'(0), 1/x at 0 and every other pole
 //   pow(a, b): d/da = 0 when b == 0 (a^0 is constant), d/db = 0 when a == 0 and b > 0
 //   floor, ceil, round, trunc: 0 everywhere (the derivative almost everywhere)
 //   atan2 at (0, 0), log of a negative, asin outside [-1, 1]: nan, as IEEE computes it
-// These conventions are for first derivatives. Second and higher derivatives at such a point
-// (nested duals, a Hessian at sqrt(0)) are not covered by them: they may be inf or nan, and
-// with vector-mode chunks an entry that is 0 one chunk at a time can come out nan.
+// These conventions are for first derivatives. A second derivative at such a point (a nested
+// dual, a Hessian at sqrt(0)) gets the same zero rule, so entries along directions that do not
+// move the singular input are exact, but the others may be inf or nan.
 // Nothing here throws: arithmetic on active scalars behaves like arithmetic on doubles.
 #pragma once
 
@@ -46,9 +55,6 @@ T sign(const T& x) {
   return x;  // nan propagates
 }
 
-// `singular`: f' is infinite somewhere f is finite (sqrt at 0, asin at ±1, ...). Modes then
-// multiply that partial only into non-zero tangents (see forward/dual.hpp); elsewhere they skip
-// the check.
 #define NABLA_RULE_VALUE(function) \
   template <class T>               \
   static T value(const T& x) {     \
@@ -58,10 +64,9 @@ T sign(const T& x) {
 #define NABLA_RULE_MATH using std::sqrt, std::sin, std::cos, std::sinh, std::cosh, std::exp;
 
 // f'(x) = expression.
-#define NABLA_UNARY_RULE(Rule, function, derivative_expression, is_singular)        \
+#define NABLA_UNARY_RULE(Rule, function, derivative_expression)                     \
   struct Rule {                                                                     \
     static constexpr const char* name = #function;                                  \
-    static constexpr bool singular = is_singular;                                   \
     NABLA_RULE_VALUE(function)                                                      \
     template <class T>                                                              \
     static T derivative([[maybe_unused]] const T& x, [[maybe_unused]] const T& y) { \
@@ -72,10 +77,9 @@ T sign(const T& x) {
 
 // f'(x) = 1 / expression. The denominator is available on its own, so a mode with a single
 // tangent t can form t / expression: one division instead of a division and a multiplication.
-#define NABLA_UNARY_RECIPROCAL_RULE(Rule, function, denominator_expression, is_singular)        \
+#define NABLA_UNARY_RECIPROCAL_RULE(Rule, function, denominator_expression)                     \
   struct Rule {                                                                                 \
     static constexpr const char* name = #function;                                              \
-    static constexpr bool singular = is_singular;                                               \
     NABLA_RULE_VALUE(function)                                                                  \
     template <class T>                                                                          \
     static T derivative_denominator([[maybe_unused]] const T& x, [[maybe_unused]] const T& y) { \
@@ -90,37 +94,37 @@ T sign(const T& x) {
 
 // clang-format off
 // f'(x) is written with x and y = f(x); RECIPROCAL rules give the denominator of f'(x) = 1 / ...
-//                          Rule    <cmath>  f'(x)                                       singular
-NABLA_UNARY_RULE(           Exp,    exp,     y,                                          false)
-NABLA_UNARY_RULE(           Exp2,   exp2,    y * T(std::numbers::ln2),                   false)
-NABLA_UNARY_RULE(           Expm1,  expm1,   y + T(1),                                   false)
-NABLA_UNARY_RECIPROCAL_RULE(Log,    log,     x,                                          true)
-NABLA_UNARY_RECIPROCAL_RULE(Log2,   log2,    x * T(std::numbers::ln2),                   true)
-NABLA_UNARY_RECIPROCAL_RULE(Log10,  log10,   x * T(std::numbers::ln10),                  true)
-NABLA_UNARY_RECIPROCAL_RULE(Log1p,  log1p,   T(1) + x,                                   true)
-NABLA_UNARY_RECIPROCAL_RULE(Sqrt,   sqrt,    T(2) * y,                                   true)
-NABLA_UNARY_RECIPROCAL_RULE(Cbrt,   cbrt,    T(3) * y * y,                               true)
-NABLA_UNARY_RULE(           Sin,    sin,     cos(x),                                     false)
-NABLA_UNARY_RULE(           Cos,    cos,     -sin(x),                                    false)
-NABLA_UNARY_RULE(           Tan,    tan,     T(1) + y * y,                               false)
-NABLA_UNARY_RECIPROCAL_RULE(Asin,   asin,    sqrt(T(1) - x * x),                         true)
-NABLA_UNARY_RECIPROCAL_RULE(Acos,   acos,    -sqrt(T(1) - x * x),                        true)
-NABLA_UNARY_RECIPROCAL_RULE(Atan,   atan,    T(1) + x * x,                               false)
-NABLA_UNARY_RULE(           Sinh,   sinh,    cosh(x),                                    false)
-NABLA_UNARY_RULE(           Cosh,   cosh,    sinh(x),                                    false)
-NABLA_UNARY_RULE(           Tanh,   tanh,    T(1) - y * y,                               false)
-NABLA_UNARY_RECIPROCAL_RULE(Asinh,  asinh,   sqrt(x * x + T(1)),                         false)
-NABLA_UNARY_RECIPROCAL_RULE(Acosh,  acosh,   sqrt(x - T(1)) * sqrt(x + T(1)),            true)
-NABLA_UNARY_RECIPROCAL_RULE(Atanh,  atanh,   T(1) - x * x,                               true)
-NABLA_UNARY_RULE(           Abs,    abs,     sign(x),                                    false)
-NABLA_UNARY_RULE(           Erf,    erf,     T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)),  false)
-NABLA_UNARY_RULE(           Erfc,   erfc,    T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)), false)
-NABLA_UNARY_RULE(           Tgamma, tgamma,  y * polygamma(0, x),                        false)
-NABLA_UNARY_RULE(           Lgamma, lgamma,  polygamma(0, x),                            false)
-NABLA_UNARY_RULE(           Floor,  floor,   T(0),                                       false)
-NABLA_UNARY_RULE(           Ceil,   ceil,    T(0),                                       false)
-NABLA_UNARY_RULE(           Round,  round,   T(0),                                       false)
-NABLA_UNARY_RULE(           Trunc,  trunc,   T(0),                                       false)
+//                          Rule    <cmath>  f'(x)
+NABLA_UNARY_RULE(           Exp,    exp,     y)
+NABLA_UNARY_RULE(           Exp2,   exp2,    y * T(std::numbers::ln2))
+NABLA_UNARY_RULE(           Expm1,  expm1,   y + T(1))
+NABLA_UNARY_RECIPROCAL_RULE(Log,    log,     x)
+NABLA_UNARY_RECIPROCAL_RULE(Log2,   log2,    x * T(std::numbers::ln2))
+NABLA_UNARY_RECIPROCAL_RULE(Log10,  log10,   x * T(std::numbers::ln10))
+NABLA_UNARY_RECIPROCAL_RULE(Log1p,  log1p,   T(1) + x)
+NABLA_UNARY_RECIPROCAL_RULE(Sqrt,   sqrt,    T(2) * y)
+NABLA_UNARY_RECIPROCAL_RULE(Cbrt,   cbrt,    T(3) * y * y)
+NABLA_UNARY_RULE(           Sin,    sin,     cos(x))
+NABLA_UNARY_RULE(           Cos,    cos,     -sin(x))
+NABLA_UNARY_RULE(           Tan,    tan,     T(1) + y * y)
+NABLA_UNARY_RECIPROCAL_RULE(Asin,   asin,    sqrt(T(1) - x * x))
+NABLA_UNARY_RECIPROCAL_RULE(Acos,   acos,    -sqrt(T(1) - x * x))
+NABLA_UNARY_RECIPROCAL_RULE(Atan,   atan,    T(1) + x * x)
+NABLA_UNARY_RULE(           Sinh,   sinh,    cosh(x))
+NABLA_UNARY_RULE(           Cosh,   cosh,    sinh(x))
+NABLA_UNARY_RULE(           Tanh,   tanh,    T(1) - y * y)
+NABLA_UNARY_RECIPROCAL_RULE(Asinh,  asinh,   sqrt(x * x + T(1)))
+NABLA_UNARY_RECIPROCAL_RULE(Acosh,  acosh,   sqrt(x - T(1)) * sqrt(x + T(1)))
+NABLA_UNARY_RECIPROCAL_RULE(Atanh,  atanh,   T(1) - x * x)
+NABLA_UNARY_RULE(           Abs,    abs,     sign(x))
+NABLA_UNARY_RULE(           Erf,    erf,     T(2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
+NABLA_UNARY_RULE(           Erfc,   erfc,    T(-2 * std::numbers::inv_sqrtpi) * exp(-(x * x)))
+NABLA_UNARY_RULE(           Tgamma, tgamma,  y * polygamma(0, x))
+NABLA_UNARY_RULE(           Lgamma, lgamma,  polygamma(0, x))
+NABLA_UNARY_RULE(           Floor,  floor,   T(0))
+NABLA_UNARY_RULE(           Ceil,   ceil,    T(0))
+NABLA_UNARY_RULE(           Round,  round,   T(0))
+NABLA_UNARY_RULE(           Trunc,  trunc,   T(0))
 // clang-format on
 #undef NABLA_UNARY_RULE
 #undef NABLA_UNARY_RECIPROCAL_RULE
@@ -167,7 +171,6 @@ NABLA_UNARY_RULE(           Trunc,  trunc,   T(0),                              
 // any order.
 struct Polygamma {
   static constexpr const char* name = "polygamma";
-  static constexpr bool singular = false;  // infinite only at poles, where the value is too
   int order;
   template <class T>
   T value(const T& x) const {
@@ -183,7 +186,6 @@ struct Polygamma {
 template <class C>
 struct PowConstantExponent {
   static constexpr const char* name = "pow";
-  static constexpr bool singular = true;  // x^0.5 at 0
   C exponent;
   template <class T>
   T value(const T& x) const {
@@ -202,7 +204,6 @@ struct PowConstantExponent {
 template <class C>
 struct PowConstantBase {
   static constexpr const char* name = "pow";
-  static constexpr bool singular = true;  // 0^x for x <= 0
   C base;
   template <class T>
   T value(const T& x) const {
@@ -219,7 +220,6 @@ struct PowConstantBase {
 
 struct Pow {
   static constexpr const char* name = "pow";
-  static constexpr bool singular = true;
   template <class T>
   static T value(const T& a, const T& b) {
     using std::pow;
@@ -237,7 +237,6 @@ struct Pow {
 // atan2(a, b): the angle of the point (b, a).
 struct Atan2 {
   static constexpr const char* name = "atan2";
-  static constexpr bool singular = false;  // nan at the origin, as documented
   template <class T>
   static T value(const T& a, const T& b) {
     using std::atan2;
@@ -252,7 +251,6 @@ struct Atan2 {
 
 struct Hypot {
   static constexpr const char* name = "hypot";
-  static constexpr bool singular = false;  // partials are bounded by 1
   template <class T>
   static T value(const T& a, const T& b) {
     using std::hypot;

@@ -11,22 +11,24 @@
 //
 // Cost: each operation does the work of the value plus N multiply-adds; no heap, no tape.
 // The derivative of every function comes from nabla/core/rules.hpp, shared with the other modes.
+// Every partial times a tangent goes through detail::scale_tangents or combine_tangents below,
+// which keep a tangent that is exactly zero zero even where the partial is infinite
+// (nabla/core/chain.hpp), at the cost of one test of each partial per operation.
 //
 // Comparisons, isfinite/isnan/isinf and the choices of min/max look at the value only, so a
 // generic function takes the same branches on a Dual as on a double.
 #pragma once
 
 #include <array>
-#include <bit>
 #include <cmath>
 #include <compare>
 #include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <ostream>
 #include <string_view>
 #include <type_traits>
 
+#include "nabla/core/chain.hpp"
 #include "nabla/core/rules.hpp"
 #include "nabla/core/scalar.hpp"
 
@@ -34,6 +36,33 @@ namespace nabla {
 
 template <class T, int N = 1>
 class Dual;
+
+namespace detail {
+
+// out[i] = d · in[i] by the chain rule's convention (nabla/core/chain.hpp). A plain d (finite,
+// non-zero) already follows it, so the tangents are looked at one by one only when d is 0,
+// infinite or nan: one test per operation on the fast path, not one per tangent.
+template <class T, std::size_t N>
+constexpr void scale_tangents(std::array<T, N>& out, const T& d, const std::array<T, N>& in) {
+  if (plain_factor(d)) [[likely]] {
+    for (std::size_t i = 0; i < N; ++i) out[i] = d * in[i];
+  } else {
+    for (std::size_t i = 0; i < N; ++i) out[i] = chain_product(d, in[i]);
+  }
+}
+
+// out[i] = da · a[i] + db · b[i], likewise.
+template <class T, std::size_t N>
+constexpr void combine_tangents(std::array<T, N>& out, const T& da, const std::array<T, N>& a,
+                                const T& db, const std::array<T, N>& b) {
+  if (plain_factor(da) & plain_factor(db)) [[likely]] {  // one branch for both
+    for (std::size_t i = 0; i < N; ++i) out[i] = da * a[i] + db * b[i];
+  } else {
+    for (std::size_t i = 0; i < N; ++i) out[i] = chain_product(da, a[i]) + chain_product(db, b[i]);
+  }
+}
+
+}  // namespace detail
 
 template <class T>
 struct is_dual : std::false_type {};
@@ -107,15 +136,27 @@ class Dual {
   }
   // (a + a'ε)(b + b'ε) = ab + (a'b + ab')ε
   constexpr Dual& operator*=(const Dual& b) {
-    for (int i = 0; i < N; ++i) tangents_[i] = tangents_[i] * b.value_ + value_ * b.tangents_[i];
+    detail::combine_tangents(tangents_, b.value_, tangents_, value_, b.tangents_);
     value_ *= b.value_;
     return *this;
   }
-  // (a + a'ε)/(b + b'ε) = a/b + (a' - (a/b) b')/b ε
+  // (a + a'ε)/(b + b'ε) = a/b + (a' - (a/b) b')/b ε: partials 1/b and -(a/b)/b
   constexpr Dual& operator/=(const Dual& b) {
     const T inverse = T(1) / b.value_;
-    value_ *= inverse;
-    for (int i = 0; i < N; ++i) tangents_[i] = (tangents_[i] - value_ * b.tangents_[i]) * inverse;
+    // A nested value divides as one operation, so that its own tangents come from the quotient
+    // rule as a Dual<double>'s do, not from a · (1/b), whose path through 1/b at b = inf has the
+    // partial 0 and would meet a = inf differently.
+    if constexpr (is_dual_v<T>) {
+      value_ /= b.value_;
+    } else {
+      value_ *= inverse;
+    }
+    if (plain_factor(inverse) & plain_factor(value_)) [[likely]] {
+      // Both partials plain: the factored form, one multiplication fewer per tangent.
+      for (int i = 0; i < N; ++i) tangents_[i] = (tangents_[i] - value_ * b.tangents_[i]) * inverse;
+    } else {
+      detail::combine_tangents(tangents_, inverse, tangents_, T(-(value_ * inverse)), b.tangents_);
+    }
     return *this;
   }
   template <DualOperand<T> U>
@@ -132,14 +173,18 @@ class Dual {
   constexpr Dual& operator*=(const U& b) {
     const T s = static_cast<T>(b);
     value_ *= s;
-    for (int i = 0; i < N; ++i) tangents_[i] *= s;
+    detail::scale_tangents(tangents_, s, tangents_);
     return *this;
   }
   template <DualOperand<T> U>
   constexpr Dual& operator/=(const U& b) {
     const T s = static_cast<T>(b);
     value_ /= s;
-    for (int i = 0; i < N; ++i) tangents_[i] /= s;
+    if (plain_factor(s)) [[likely]] {
+      for (int i = 0; i < N; ++i) tangents_[i] /= s;
+    } else {
+      for (int i = 0; i < N; ++i) tangents_[i] = chain_quotient(tangents_[i], s);
+    }
     return *this;
   }
 
@@ -181,9 +226,12 @@ class Dual {
   friend constexpr Dual operator/(const U& a, const Dual& b) {
     const T inverse = T(1) / b.value_;
     Dual r;
-    r.value_ = static_cast<T>(a) * inverse;
-    const T scale = -r.value_ * inverse;
-    for (int i = 0; i < N; ++i) r.tangents_[i] = scale * b.tangents_[i];
+    if constexpr (is_dual_v<T>) {
+      r.value_ = static_cast<T>(a) / b.value_;  // one operation, as in operator/= above
+    } else {
+      r.value_ = static_cast<T>(a) * inverse;
+    }
+    detail::scale_tangents(r.tangents_, T(-r.value_ * inverse), b.tangents_);
     return r;
   }
 
@@ -220,51 +268,29 @@ constexpr bool is_zero(const Dual<T, N>& x) {
   return true;
 }
 
-namespace detail {
-
-// `value` where the tangent t moves something, 0 where t is zero. For plain numbers it is a mask
-// of the bits of (t != 0): written as a select, GCC turns it into a branch that holds the
-// multiply (and the division that produced d) back until the comparison is known.
-template <class T>
-constexpr T unless_zero(const T& t, const T& value) {
-  if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
-    using Bits = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
-    const Bits keep = Bits(0) - static_cast<Bits>(t != T(0));
-    return std::bit_cast<T>(std::bit_cast<Bits>(value) & keep);
-  } else {
-    return is_zero(t) ? T(0) : value;
+// The chain rule's convention (nabla/core/chain.hpp) one level down, for nested duals: a
+// Dual<Dual<double>>'s tangents are Dual<double>s, and the product of two of them is a sum of
+// products of doubles, each of which must follow the convention. When either value is plain,
+// the ordinary product does (its value product then does, and its tangents go through
+// detail::combine_tangents); otherwise each term is a chain product of the level below.
+template <class T, int N>
+constexpr bool plain_factor(const Dual<T, N>& d) {
+  return plain_factor(d.value());
+}
+template <class T, int N>
+constexpr Dual<T, N> chain_product(const Dual<T, N>& d, const Dual<T, N>& t) {
+  if (plain_factor(d.value()) || plain_factor(t.value())) return d * t;
+  Dual<T, N> r(chain_product(d.value(), t.value()));
+  for (int i = 0; i < N; ++i) {
+    r.tangent(i) = chain_product(d.tangent(i), t.value()) + chain_product(d.value(), t.tangent(i));
   }
+  return r;
 }
-
-// d · t, except that for a singular rule (sqrt at 0, say) a zero tangent stays zero: a direction
-// that does not move x does not move f(x), even where f'(x) is infinite (inf · 0 would be nan).
-template <bool singular, class T>
-constexpr T chain_term(const T& d, const T& t) {
-  if constexpr (singular) return unless_zero(t, d * t);
-  return d * t;
+template <class T, int N>
+constexpr Dual<T, N> chain_quotient(const Dual<T, N>& t, const Dual<T, N>& q) {
+  if (plain_factor(q.value())) return t / q;
+  return chain_product(T(1) / q, t);
 }
-
-// t / q for a rule whose derivative is 1 / q, with the same care.
-template <bool singular, class T>
-constexpr T chain_quotient(const T& t, const T& q) {
-  if constexpr (singular) return unless_zero(t, t / q);
-  return t / q;
-}
-
-template <bool singular, class T, std::size_t N>
-constexpr void chain(std::array<T, N>& out, const T& d, const std::array<T, N>& in) {
-  for (std::size_t i = 0; i < N; ++i) out[i] = chain_term<singular>(d, in[i]);
-}
-
-template <bool singular, class T, std::size_t N>
-constexpr void chain(std::array<T, N>& out, const T& da, const std::array<T, N>& a, const T& db,
-                     const std::array<T, N>& b) {
-  for (std::size_t i = 0; i < N; ++i) {
-    out[i] = chain_term<singular>(da, a[i]) + chain_term<singular>(db, b[i]);
-  }
-}
-
-}  // namespace detail
 
 // f(x + x'ε) = f(x) + f'(x) x' ε, with f and f' from a rule of nabla/core/rules.hpp.
 template <class Rule, class T, int N>
@@ -272,11 +298,14 @@ constexpr Dual<T, N> apply_rule(const Rule& rule, const Dual<T, N>& x) {
   Dual<T, N> r(rule.value(x.value()));
   if constexpr (N == 1 && requires { rule.derivative_denominator(x.value(), r.value()); }) {
     // f' = 1 / q and one tangent: t / q, one division where 1 / q then · t takes two steps.
-    r.tangent() = detail::chain_quotient<Rule::singular>(
-        x.tangent(), rule.derivative_denominator(x.value(), r.value()));
+    const T q = rule.derivative_denominator(x.value(), r.value());
+    if (plain_factor(q)) [[likely]] {
+      r.tangent() = x.tangent() / q;
+    } else {
+      r.tangent() = chain_quotient(x.tangent(), q);
+    }
   } else {
-    detail::chain<Rule::singular>(r.tangents(), rule.derivative(x.value(), r.value()),
-                                  x.tangents());
+    detail::scale_tangents(r.tangents(), rule.derivative(x.value(), r.value()), x.tangents());
   }
   return r;
 }
@@ -286,8 +315,8 @@ template <class Rule, class T, int N>
 constexpr Dual<T, N> apply_rule(const Rule& rule, const Dual<T, N>& a, const Dual<T, N>& b) {
   Dual<T, N> r(rule.value(a.value(), b.value()));
   const auto partials = rule.partials(a.value(), b.value(), r.value());
-  detail::chain<Rule::singular>(r.tangents(), partials.first, a.tangents(), partials.second,
-                                b.tangents());
+  detail::combine_tangents(r.tangents(), partials.first, a.tangents(), partials.second,
+                           b.tangents());
   return r;
 }
 

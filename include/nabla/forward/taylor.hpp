@@ -14,7 +14,11 @@
 //
 // Comparisons look at x_0, as for Dual. At points without a derivative the recurrences divide by
 // zero and give inf or nan (sqrt at 0), except abs and hypot, which follow the rules' subgradient
-// convention (their higher coefficients are 0 at 0).
+// convention (their higher coefficients are 0 at 0). Every product that forms a coefficient of
+// order k >= 1 is a chain_product (nabla/core/chain.hpp): a coefficient that is exactly zero
+// stays out of it even against an infinite one, so a series that does not move (a constant
+// input) contributes nothing, as for Dual. Unlike Dual's, these products test both factors
+// every time: Taylor's cost is its O(K^2) recurrences, and it has no benchmark to keep.
 #pragma once
 
 #include <array>
@@ -24,6 +28,7 @@
 #include <ostream>
 #include <type_traits>
 
+#include "nabla/core/chain.hpp"
 #include "nabla/core/rules.hpp"
 #include "nabla/core/scalar.hpp"
 #include "nabla/core/special_functions.hpp"
@@ -91,20 +96,27 @@ class Taylor {
   }
   // (xy)_k = sum_{j=0..k} x_j y_{k-j}; from the top down so the update can be in place.
   constexpr Taylor& operator*=(const Taylor& b) {
-    for (int k = K; k >= 0; --k) {
-      T sum = c_[k] * b.c_[0];
-      for (int j = 0; j < k; ++j) sum += c_[j] * b.c_[k - j];
+    for (int k = K; k >= 1; --k) {
+      T sum = chain_product(c_[k], b.c_[0]);
+      for (int j = 0; j < k; ++j) sum += chain_product(c_[j], b.c_[k - j]);
       c_[k] = sum;
     }
+    c_[0] *= b.c_[0];
     return *this;
   }
-  // q = x / y  <=>  q y = x:  q_k = (x_k - sum_{j=1..k} y_j q_{k-j}) / y_0
+  // q = x / y  <=>  q y = x:  q_k = (x_k - sum_{j=1..k} y_j q_{k-j}) / y_0, multiplied out as
+  // x_k (1/y_0) - sum_j y_j (q_{k-j}/y_0) so that the first order is Dual's quotient rule, with
+  // its partials 1/y_0 and -q_0/y_0 (nan where q_0 is: inf/inf), term by term.
   constexpr Taylor& operator/=(const Taylor& b) {
     const T inverse = T(1) / b.c_[0];
-    for (int k = 0; k <= K; ++k) {
-      T sum = c_[k];
-      for (int j = 1; j <= k; ++j) sum -= b.c_[j] * c_[k - j];
-      c_[k] = sum * inverse;
+    c_[0] *= inverse;
+    Coefficients scaled;  // q_m / y_0
+    scaled[0] = c_[0] * inverse;
+    for (int k = 1; k <= K; ++k) {
+      T sum = chain_product(c_[k], inverse);
+      for (int j = 1; j <= k; ++j) sum -= chain_product(b.c_[j], scaled[k - j]);
+      c_[k] = sum;
+      scaled[k] = chain_product(sum, inverse);
     }
     return *this;
   }
@@ -120,12 +132,16 @@ class Taylor {
   }
   template <TaylorOperand<T> U>
   constexpr Taylor& operator*=(const U& b) {
-    for (auto& c : c_) c *= static_cast<T>(b);
+    const T s = static_cast<T>(b);
+    c_[0] *= s;
+    for (int k = 1; k <= K; ++k) c_[k] = chain_product(c_[k], s);
     return *this;
   }
   template <TaylorOperand<T> U>
   constexpr Taylor& operator/=(const U& b) {
-    for (auto& c : c_) c /= static_cast<T>(b);
+    const T s = static_cast<T>(b);
+    c_[0] /= s;
+    for (int k = 1; k <= K; ++k) c_[k] = chain_quotient(c_[k], s);
     return *this;
   }
 
@@ -196,7 +212,7 @@ constexpr Taylor<T, K> integrate(const T& y0, const Taylor<T, K>& x, const Taylo
   Taylor<T, K> y(y0);
   for (int k = 1; k <= K; ++k) {
     T sum(0);
-    for (int j = 1; j <= k; ++j) sum += T(j) * x[j] * u[k - j];
+    for (int j = 1; j <= k; ++j) sum += T(j) * chain_product(x[j], u[k - j]);
     y[k] = sum / T(k);
   }
   return y;
@@ -227,7 +243,7 @@ constexpr Taylor<T, K> exp_with(const T& y0, const Taylor<T, K>& x) {
   Taylor<T, K> y(y0);
   for (int k = 1; k <= K; ++k) {
     T sum(0);
-    for (int j = 1; j <= k; ++j) sum += T(j) * x[j] * y[k - j];
+    for (int j = 1; j <= k; ++j) sum += T(j) * chain_product(x[j], y[k - j]);
     y[k] = sum / T(k);
   }
   return y;
@@ -240,8 +256,8 @@ constexpr void sine_pair(const Taylor<T, K>& x, Taylor<T, K>& s, Taylor<T, K>& c
   for (int k = 1; k <= K; ++k) {
     T ss(0), cc(0);
     for (int j = 1; j <= k; ++j) {
-      ss += T(j) * x[j] * c[k - j];
-      cc += T(j) * x[j] * s[k - j];
+      ss += T(j) * chain_product(x[j], c[k - j]);
+      cc += T(j) * chain_product(x[j], s[k - j]);
     }
     s[k] = ss / T(k);
     c[k] = sign * cc / T(k);
@@ -255,10 +271,10 @@ constexpr Taylor<T, K> riccati(const T& y0, const Taylor<T, K>& x, const T& a, c
   u[0] = a + b * y0 * y0;
   for (int k = 1; k <= K; ++k) {
     T sum(0);
-    for (int j = 1; j <= k; ++j) sum += T(j) * x[j] * u[k - j];
+    for (int j = 1; j <= k; ++j) sum += T(j) * chain_product(x[j], u[k - j]);
     y[k] = sum / T(k);
     T square(0);
-    for (int i = 0; i <= k; ++i) square += y[i] * y[k - i];
+    for (int i = 0; i <= k; ++i) square += chain_product(y[i], y[k - i]);
     u[k] = b * square;
   }
   return y;
@@ -274,7 +290,7 @@ constexpr Taylor<T, K> compose(const Taylor<T, K>& x, const std::array<T, K + 1>
   for (int k = 1; k <= K; ++k) {
     power *= delta;
     factorial *= T(k);
-    for (int i = k; i <= K; ++i) y[i] += derivatives[k] / factorial * power[i];
+    for (int i = k; i <= K; ++i) y[i] += chain_product(T(derivatives[k] / factorial), power[i]);
   }
   return y;
 }
@@ -311,10 +327,22 @@ namespace detail {
 template <class T, int K>
 constexpr Taylor<T, K> power_with(const T& y0, const Taylor<T, K>& x, const T& r) {
   Taylor<T, K> y(y0);
-  for (int k = 1; k <= K; ++k) {
+  int first = 1;
+  if constexpr (K >= 1) {
+    if (x.value() == 0) {
+      // At x_0 = 0 the recurrence reads 0 = 0 for y_1: take it from the rule, r x_0^(r-1) x_1
+      // (inf for r < 1, as Dual's, and 0 when x does not move).
+      using std::pow;
+      y[1] = chain_product(T(r * pow(x.value(), r - T(1))), x[1]);
+      first = 2;
+    }
+  }
+  for (int k = first; k <= K; ++k) {
     T sum(0);
-    for (int j = 1; j <= k; ++j) sum += ((r + T(1)) * T(j) - T(k)) * x[j] * y[k - j];
-    y[k] = sum / (T(k) * x.value());
+    for (int j = 1; j <= k; ++j) {
+      sum += chain_product(chain_product(T((r + T(1)) * T(j) - T(k)), x[j]), y[k - j]);
+    }
+    y[k] = chain_quotient(sum, T(T(k) * x.value()));
   }
   return y;
 }
@@ -347,8 +375,8 @@ constexpr Taylor<T, K> sqrt(const Taylor<T, K>& x) {
   Taylor<T, K> y(sqrt(x.value()));
   for (int k = 1; k <= K; ++k) {
     T sum = x[k];
-    for (int j = 1; j < k; ++j) sum -= y[j] * y[k - j];
-    y[k] = sum / (T(2) * y[0]);
+    for (int j = 1; j < k; ++j) sum -= chain_product(y[j], y[k - j]);
+    y[k] = chain_quotient(sum, T(T(2) * y[0]));
   }
   return y;
 }
@@ -368,9 +396,9 @@ constexpr Taylor<T, K> pow(const Taylor<T, K>& x, const Taylor<T, K>& y) {
   bool constant_exponent = true;
   for (int k = 1; k <= K; ++k) constant_exponent = constant_exponent && is_zero(y[k]);
   if (constant_exponent) return pow(x, y.value());
-  Taylor<T, K> r = exp(y * log(x));
-  r[0] = pow(x.value(), y.value());
-  return r;
+  // exp's recurrence seeded with x_0^y_0 itself: y log x may have no value (0 · log 0 at
+  // (0, 0)) where x^y has, 1.
+  return detail::exp_with(pow(x.value(), y.value()), y * log(x));
 }
 // c^x = exp(x log c); 0^x is 0 near any x_0 > 0 (rules::PowConstantBase's convention).
 template <class T, int K, TaylorOperand<T> U>
@@ -500,6 +528,11 @@ constexpr Taylor<T, K> hypot(const Taylor<T, K>& a, const Taylor<T, K>& b) {
 template <class T, int K>
 constexpr Taylor<T, K> atan2(const Taylor<T, K>& a, const Taylor<T, K>& b) {
   using std::atan2;
+  // Neither argument moves: a constant, which the series below, whose constant terms are
+  // derivatives multiplied as values (b_0 a'_0 with b_0 infinite), need not find.
+  bool constant = true;
+  for (int k = 1; k <= K; ++k) constant = constant && is_zero(a[k]) && is_zero(b[k]);
+  if (constant) return Taylor<T, K>(atan2(a.value(), b.value()));
   Taylor<T, K> da, db;  // the series of a'(t) and b'(t)
   for (int k = 0; k < K; ++k) {
     da[k] = T(k + 1) * a[k + 1];

@@ -42,6 +42,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nabla/core/chain.hpp"
 #include "nabla/core/scalar.hpp"
 
 namespace nabla {
@@ -156,7 +157,9 @@ class Tape {
   NABLA_HOT bool is_last(Index index) const { return std::size_t(index) + 1 == statement_count_; }
   // Multiplies the partial of the last statement by `factor`; that statement must have exactly
   // one partial (BasicVar knows which of its variables do, so nothing is looked up here).
-  NABLA_HOT void scale_last_single(const T& factor) { multipliers_[operand_count_ - 1] *= factor; }
+  NABLA_HOT void scale_last_single(const T& factor) {
+    scale(multipliers_[operand_count_ - 1], factor);
+  }
   // ... adds `multiplier` to it ...
   NABLA_HOT void add_to_last_single(const T& multiplier) {
     multipliers_[operand_count_ - 1] += multiplier;
@@ -171,8 +174,8 @@ class Tape {
   NABLA_HOT bool merge_last_two(const T& du, const T& dv) {
     const std::size_t v = statement_count_ - 1;
     if (std::size_t(operands_[operand_count_ - 1]) + 1 == v) return false;
-    if constexpr (kScaleV) multipliers_[operand_count_ - 1] *= dv;
-    if constexpr (kScaleU) multipliers_[operand_count_ - 2] *= du;
+    if constexpr (kScaleV) scale(multipliers_[operand_count_ - 1], dv);
+    if constexpr (kScaleU) scale(multipliers_[operand_count_ - 2], du);
     statement_count_ = v;
     return true;
   }
@@ -207,7 +210,8 @@ class Tape {
   // Adjoints of every variable up to `output` for y = variable `output`, seeded with
   // ȳ = seed. Earlier adjoints are overwritten, not accumulated: each backward() answers for
   // one output. Statements with a zero adjoint are skipped, which also keeps an infinite
-  // partial (sqrt at 0) from meeting a zero adjoint as inf · 0 = nan.
+  // partial (sqrt at 0) from meeting a zero adjoint as inf · 0 = nan; an infinite adjoint meets
+  // a zero partial (0 · sqrt(x) at 0) as chain_product does it, 0 (nabla/core/chain.hpp).
   //
   // Subnormal adjoints (below 2.2e-308 in magnitude) are skipped too, so they propagate as
   // zero. A subnormal carries few or no significant bits, and arithmetic on it costs x86 tens of
@@ -283,24 +287,44 @@ class Tape {
       carry = carry_next;
       carry_next = T(0);
       const std::size_t first = end[s - 1];
-      if (!negligible(a)) {
-        for (std::size_t k = first; k != stop; ++k) {
-          const T contribution = multiplier[k] * a;
-          const std::size_t j = operand[k];
-          const std::size_t distance = s - j;  // j < s, so at least 1
-          if (distance > 2) [[likely]] {
-            adjoint[j] += contribution;
-          } else if (distance == 1) {
-            carry += contribution;
-          } else {
-            carry_next += contribution;
-          }
-        }
+      // One test of the adjoint per statement: a normal finite adjoint times any partial
+      // follows the chain rule's convention by plain arithmetic; an infinite or nan one (rare)
+      // needs chain_product's test of each partial.
+      if (plain_adjoint(a)) [[likely]] {
+        propagate<false>(a, s, first, stop, multiplier, operand, adjoint, carry, carry_next);
+      } else if (!negligible(a)) {
+        propagate<true>(a, s, first, stop, multiplier, operand, adjoint, carry, carry_next);
       }
       stop = first;
     }
     if (leaves < last) adjoint[leaves - 1] += carry;
     if (leaves > 1 && leaves < last) adjoint[leaves - 2] += carry_next;
+  }
+
+  // Statement s's partials [first, stop) times its adjoint a, added to its operands' adjoints
+  // (to the carries for the two statements before s). kCareful: by chain_product, for an
+  // infinite or nan a.
+  template <bool kCareful>
+  NABLA_HOT static void propagate(const T& a, std::size_t s, std::size_t first, std::size_t stop,
+                                  const T* multiplier, const Index* operand, T* adjoint, T& carry,
+                                  T& carry_next) {
+    for (std::size_t k = first; k != stop; ++k) {
+      T contribution;
+      if constexpr (kCareful) {
+        contribution = chain_product(multiplier[k], a);
+      } else {
+        contribution = multiplier[k] * a;
+      }
+      const std::size_t j = operand[k];
+      const std::size_t distance = s - j;  // j < s, so at least 1
+      if (distance > 2) [[likely]] {
+        adjoint[j] += contribution;
+      } else if (distance == 1) {
+        carry += contribution;
+      } else {
+        carry_next += contribution;
+      }
+    }
   }
 
   // Nothing to propagate: zero, or (for plain floating-point adjoints) subnormal.
@@ -309,6 +333,28 @@ class Tape {
       return std::abs(a) < std::numeric_limits<T>::min();
     } else {
       return is_zero(a);
+    }
+  }
+  // To propagate by plain products: a normal finite number, or for a Dual adjoint, a plain value
+  // (its own products then follow the convention). Neither negligible nor infinite nor nan.
+  static bool plain_adjoint(const T& a) {
+    if constexpr (std::is_floating_point_v<T>) {
+      const T magnitude = std::abs(a);
+      return magnitude >= std::numeric_limits<T>::min() &&
+             magnitude <= std::numeric_limits<T>::max();
+    } else {
+      return plain_factor(a);
+    }
+  }
+
+  // m · factor when folding one operation into another's partial: partials multiplied along a
+  // path, by the chain rule's convention, so that 0 * log(y) at y = 0 folds to the partial 0,
+  // not to 0 · inf = nan.
+  NABLA_HOT static void scale(T& m, const T& factor) {
+    if (plain_factor(factor)) [[likely]] {
+      m *= factor;
+    } else {
+      m = chain_product(m, factor);
     }
   }
 
