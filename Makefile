@@ -7,10 +7,12 @@ DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
 # forward mode, ADOL-C for reverse mode, SymPy for symbolic mode, libtorch for tensors) and
 # python3 for the report.
 BENCH_PACKAGES  := libceres-dev libadolc-dev libtorch-dev python3 python3-sympy
+# Only the fuzzers need these: clang and its runtime libraries, libFuzzer's among them.
+FUZZ_PACKAGES   := clang-14 libclang-rt-14-dev
 
 NABLA := build/release/tools/nabla/nabla
 
-.PHONY: all setup setup-bench build run test sanitize bench format clean
+.PHONY: all setup setup-bench build run test sanitize fuzz bench format clean
 
 all: build
 
@@ -49,6 +51,31 @@ sanitize: setup
 	cmake --preset sanitize
 	cmake --build --preset sanitize
 	ctest --preset sanitize
+
+# Each fuzzer runs FUZZ_SECONDS on a copy of its committed corpus (tests/fuzz/corpus/, left as
+# it is), and fails the target on a crash, a leak, an input slower than 10 s or over 2 GB. The
+# input that failed is left in build/fuzz/artifacts/; rerun it with the fuzzer and its path.
+FUZZ_SECONDS := 60
+FUZZERS      := parse cli
+
+fuzz: setup
+	$(call install_missing,$(FUZZ_PACKAGES))
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	@mkdir -p build/fuzz/artifacts
+	@for name in $(FUZZERS); do \
+	  rm -rf build/fuzz/corpus/$$name && mkdir -p build/fuzz/corpus/$$name && \
+	  cp tests/fuzz/corpus/$$name/* build/fuzz/corpus/$$name/ && \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS) s (log: build/fuzz/$$name.log)" && \
+	  if ! build/fuzz/tests/fuzz/nabla_$${name}_fuzz build/fuzz/corpus/$$name \
+	       -dict=tests/fuzz/formula.dict -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	       -timeout=10 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$name- \
+	       > build/fuzz/$$name.log 2>&1; then \
+	    tail -n 60 build/fuzz/$$name.log; echo "fuzz: $$name failed"; exit 1; \
+	  fi; \
+	  grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec)' \
+	    build/fuzz/$$name.log; \
+	done
 
 # One thread for OpenBLAS from the start: its worker threads, even idle, slowed the
 # single-threaded cases of the same process by up to half on a 2-core machine (the tensor cases
