@@ -3,7 +3,7 @@
 // Every input must end in one of what parse.hpp and formula.hpp document, never a crash, a hang
 // or unbounded memory:
 //   - an expression, which then prints and reads back as the same node (expr.hpp, "Canonical
-//     nodes"), and evaluates at a point without throwing;
+//     nodes"), prints as LaTeX and DOT, and evaluates at a point without throwing;
 //   - sym::ParseError, whose position lies inside the formula (or just after it) and whose
 //     what() is safe to print: no byte below 0x20 but its newlines, no DEL, the caret last;
 //   - std::invalid_argument from the builder for a polygamma order that is not a whole number
@@ -84,6 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     throw;
   }
   check_round_trip(e);
+  (void)sym::to_latex(e);
+  (void)sym::to_dot(e);
   check_evaluation(e);
   return 0;
 }
