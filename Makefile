@@ -2,7 +2,7 @@
 # Both first install any missing Debian package (when run as root), then build with CMake.
 
 DEBIAN_PACKAGES := cmake make g++ libgtest-dev libgmock-dev libbenchmark-dev \
-                   libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev graphviz
+                   libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev zlib1g-dev graphviz
 # Only the benchmarks need these: the peers measured side by side (Ceres Solver's Jet for
 # forward mode, ADOL-C for reverse mode, SymPy for symbolic mode, libtorch for tensors) and
 # python3 for the report.
