@@ -123,7 +123,7 @@ TEST(Dual, ThirdOrderNestingDifferentiatesThreeTimes) {
   EXPECT_NEAR(y.tangent().tangent().value(), -std::sin(at), 1e-15);
 }
 
-// Inside a singular rule (log, sqrt, ...) a zero tangent is dropped to keep inf · 0 out; a nested
+// A zero tangent stays zero against an infinite partial (nabla/core/chain.hpp); a nested
 // tangent whose value is 0 but whose own tangent is not (d/dx x^2 = 2x at 0) is not zero, and
 // dropping it would lose the second derivative.
 TEST(Dual, SingularRulesKeepNestedTangentsWhoseValueIsZero) {
