@@ -196,6 +196,15 @@ TEST(SymbolicCodegen, SharedSubexpressionsBecomeOneTemporary) {
   EXPECT_THROW(nabla::sym::codegen_c({s}, {x, y}, "not an identifier"), std::invalid_argument);
 }
 
+// Variable names are any text; in the generated header comment, one cannot close the comment.
+TEST(SymbolicCodegen, AVariableNameCannotEndTheHeaderComment) {
+  const Expr evil = variable("a*/ int injected; /*");
+  const std::string source = nabla::sym::codegen_c({evil * 2}, {evil}, "f");
+  // The first "*/" is the one that ends the header, after the names.
+  EXPECT_EQ(source.find("*/"), source.find("). */") + 3) << source;
+  EXPECT_NE(source.find("a* / int"), std::string::npos) << source;
+}
+
 // The Hessian in x of sum_k v_k tanh(W_k . x + b_k), with every weight a variable: entry (i, j)
 // is sum_k c_k W_ki W_kj with c_k = -2 v_k t_k (1 - t_k^2). As the simplifier builds them, the
 // terms share nothing across i and j; flattened with shared products, c_k W_kj is computed once

@@ -168,10 +168,13 @@ struct Problem {
   std::vector<std::string> names;
   std::vector<sym::Expr> variables;
   std::vector<double> point;
+  // expr flattened once over the variables: the drivers call it many times (a numeric Hessian
+  // of n variables about 40 n^2 times), and sym::evaluate would flatten it on every call.
+  sym::Program program;
 };
 
 Problem problem(const Options& options, std::istream& in) {
-  Problem p{sym::parse(read_formula(options.formula, in)), {}, {}, {}};
+  Problem p{sym::parse(read_formula(options.formula, in)), {}, {}, {}, {}};
   for (const auto& [name, value] : assignments(options.at)) {
     p.names.push_back(name);
     p.variables.push_back(sym::variable(name));
@@ -183,6 +186,7 @@ Problem problem(const Options& options, std::istream& in) {
                        "' has no value: give it with --at " + sym::to_string(v) + "=...");
     }
   }
+  p.program = sym::compile({p.expr}, p.variables);
   return p;
 }
 
@@ -190,7 +194,7 @@ Problem problem(const Options& options, std::istream& in) {
 auto as_function(const Problem& p) {
   return [&p](const auto& v) {
     using S = typename std::remove_cvref_t<decltype(v)>::value_type;
-    return sym::evaluate<S>(p.expr, p.variables, std::span<const S>(v.data(), v.size()));
+    return p.program.evaluate<S>(std::span<const S>(v.data(), v.size()))[0];
   };
 }
 
