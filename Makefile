@@ -52,23 +52,26 @@ sanitize: setup
 	cmake --build --preset sanitize
 	ctest --preset sanitize
 
-# Each fuzzer runs FUZZ_SECONDS on a copy of its committed corpus (tests/fuzz/corpus/, left as
-# it is), and fails the target on a crash, a leak, an input slower than 10 s or over 2 GB. The
-# input that failed is left in build/fuzz/artifacts/; rerun it with the fuzzer and its path.
-FUZZ_SECONDS := 60
-FUZZERS      := parse cli
+# Each fuzzer runs its seconds (name:seconds in FUZZERS) on a copy of its committed corpus
+# (tests/fuzz/corpus/, left as it is), with its dictionary where there is one, and fails the
+# target on a crash, a leak, an input slower than 10 s or over 2 GB. The input that failed is
+# left in build/fuzz/artifacts/; rerun it with the fuzzer and its path.
+FUZZERS := parse:60 cli:60 safetensors:30 idx:30
 
 fuzz: setup
 	$(call install_missing,$(FUZZ_PACKAGES))
 	cmake --preset fuzz
 	cmake --build --preset fuzz
 	@mkdir -p build/fuzz/artifacts
-	@for name in $(FUZZERS); do \
+	@for entry in $(FUZZERS); do \
+	  name=$${entry%%:*}; seconds=$${entry##*:}; \
+	  dict=""; [ -f tests/fuzz/$$name.dict ] && dict="-dict=tests/fuzz/$$name.dict"; \
+	  [ "$$name" = cli ] && dict="-dict=tests/fuzz/parse.dict"; \
 	  rm -rf build/fuzz/corpus/$$name && mkdir -p build/fuzz/corpus/$$name && \
 	  cp tests/fuzz/corpus/$$name/* build/fuzz/corpus/$$name/ && \
-	  echo "fuzzing $$name for $(FUZZ_SECONDS) s (log: build/fuzz/$$name.log)" && \
-	  if ! build/fuzz/tests/fuzz/nabla_$${name}_fuzz build/fuzz/corpus/$$name \
-	       -dict=tests/fuzz/formula.dict -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  echo "fuzzing $$name for $$seconds s (log: build/fuzz/$$name.log)" && \
+	  if ! build/fuzz/tests/fuzz/nabla_$${name}_fuzz build/fuzz/corpus/$$name $$dict \
+	       -max_total_time=$$seconds -rss_limit_mb=2048 \
 	       -timeout=10 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$name- \
 	       > build/fuzz/$$name.log 2>&1; then \
 	    tail -n 60 build/fuzz/$$name.log; echo "fuzz: $$name failed"; exit 1; \
