@@ -17,6 +17,7 @@
 #include "nabla/nn/idx.hpp"
 #include "nabla/nn/init.hpp"
 #include "nabla/nn/layers.hpp"
+#include "nabla/nn/loss.hpp"
 #include "nabla/nn/module.hpp"
 #include "nabla/nn/normalization.hpp"
 #include "nabla/nn/optim.hpp"
