@@ -11,6 +11,7 @@
 #include "nabla/forward/eigen.hpp"
 #include "nabla/forward/taylor.hpp"
 #include "nabla/nn/activation.hpp"
+#include "nabla/nn/conv.hpp"
 #include "nabla/nn/data.hpp"
 #include "nabla/nn/dropout.hpp"
 #include "nabla/nn/embedding.hpp"
