@@ -96,6 +96,53 @@ TEST(Optimizers, AdamWDecaysDecoupledFromTheGradient) {
                      {0.6751012216400698, -1.6443686830529762}});
 }
 
+TEST(Optimizers, AdaGradWithLrDecayAndAStartingAccumulatorFollowsPyTorch) {
+  expect_trajectory(three_steps([](Parameter p) {
+                      return std::make_unique<nabla::nn::AdaGrad>(
+                          std::vector{p},
+                          nabla::nn::AdaGradOptions{.lr = 0.1,
+                                                    .lr_decay = 0.05,
+                                                    .weight_decay = 0.01,
+                                                    .initial_accumulator_value = 0.2});
+                    }),
+                    {{0.9023869219286672, -1.9000691417662934},
+                     {0.8394358464025223, -1.8344965506177455},
+                     {0.7918192273370088, -1.7841696992580613}});
+}
+
+TEST(Optimizers, RMSpropFollowsPyTorch) {
+  expect_trajectory(three_steps([](Parameter p) {
+                      return std::make_unique<nabla::nn::RMSprop>(std::vector{p},
+                                                                  nabla::nn::RMSpropOptions{});
+                    }),
+                    {{0.9000000049999998, -1.9000000008333333},
+                     {0.8329179679700331, -1.8309433266382498},
+                     {0.7799822732436351, -1.7753494426029548}});
+}
+
+TEST(Optimizers, CenteredRMSpropWithMomentumAndWeightDecayFollowsPyTorch) {
+  expect_trajectory(
+      three_steps([](Parameter p) {
+        return std::make_unique<nabla::nn::RMSprop>(
+            std::vector{p},
+            nabla::nn::RMSpropOptions{
+                .alpha = 0.9, .weight_decay = 0.01, .momentum = 0.5, .centered = true});
+      }),
+      {{0.9666666672194583, -1.9666666667591053},
+       {0.9249234770203933, -1.9247134860142847},
+       {0.8824183658834817, -1.8816602308679506}});
+}
+
+TEST(Optimizers, AdaDeltaFollowsPyTorch) {
+  expect_trajectory(three_steps([](Parameter p) {
+                      return std::make_unique<nabla::nn::AdaDelta>(
+                          std::vector{p}, nabla::nn::AdaDeltaOptions{.weight_decay = 0.01});
+                    }),
+                    {{0.9968377262534375, -1.996837722449268},
+                     {0.9935981739978116, -1.9935957271263784},
+                     {0.9903090455351705, -1.9903007496645655}});
+}
+
 TEST(Optimizers, Float32ParametersStepInFloat32) {
   Parameter p(Tensor({2}, std::vector<float>{1.0f, -2.0f}));
   nabla::nn::SGD sgd({p}, {.lr = 0.1});
@@ -113,6 +160,9 @@ TEST(Optimizers, BadConstructionIsRefused) {
   EXPECT_THROW(nabla::nn::SGD({p}, {.nesterov = true}), std::invalid_argument);
   EXPECT_THROW(nabla::nn::Adam({p}, {.beta1 = 1}), std::invalid_argument);
   EXPECT_THROW(nabla::nn::Adam({p}, {.weight_decay = -0.1}), std::invalid_argument);
+  EXPECT_THROW(nabla::nn::AdaGrad({p}, {.lr_decay = -1}), std::invalid_argument);
+  EXPECT_THROW(nabla::nn::RMSprop({p}, {.alpha = -0.5}), std::invalid_argument);
+  EXPECT_THROW(nabla::nn::AdaDelta({p}, {.rho = 1.5}), std::invalid_argument);
   try {
     nabla::nn::SGD({p, p});
   } catch (const std::invalid_argument& e) {
