@@ -23,6 +23,7 @@
 #include "nabla/nn/normalization.hpp"
 #include "nabla/nn/optim.hpp"
 #include "nabla/nn/safetensors.hpp"
+#include "nabla/nn/schedule.hpp"
 #include "nabla/numeric/finite_difference.hpp"
 #include "nabla/numeric/gradcheck.hpp"
 #include "nabla/reverse/drivers.hpp"
