@@ -22,6 +22,7 @@
 #include "nabla/nn/module.hpp"
 #include "nabla/nn/normalization.hpp"
 #include "nabla/nn/optim.hpp"
+#include "nabla/nn/pool.hpp"
 #include "nabla/nn/safetensors.hpp"
 #include "nabla/nn/schedule.hpp"
 #include "nabla/numeric/finite_difference.hpp"
