@@ -25,6 +25,7 @@
 #include "nabla/nn/pool.hpp"
 #include "nabla/nn/safetensors.hpp"
 #include "nabla/nn/schedule.hpp"
+#include "nabla/nn/transforms.hpp"
 #include "nabla/numeric/finite_difference.hpp"
 #include "nabla/numeric/gradcheck.hpp"
 #include "nabla/reverse/drivers.hpp"
