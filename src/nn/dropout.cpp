@@ -15,7 +15,10 @@ Tensor dropout_mask(const Shape& shape, double p, Generator& generator, DType dt
 }
 
 Dropout::Dropout(double p, const DropoutOptions& options)
-    : Module("Dropout"), p_(p), generator_(options.generator) {
+    : Module("Dropout"),
+      p_(p),
+      own_(options.seed.value_or(0)),
+      generator_(options.seed ? &own_ : options.generator) {
   if (!(p >= 0 && p <= 1)) {
     throw std::invalid_argument("Dropout: p must be in [0, 1], not " + std::to_string(p));
   }

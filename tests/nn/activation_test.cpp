@@ -116,6 +116,9 @@ TEST(Dropout, TheSameSeedDrawsTheSameMaskAndEvaluationIsTheIdentity) {
   const Tensor from_default = seeded(x).data();
   manual_seed(9);
   EXPECT_TRUE(nabla::array_equal(from_default, seeded(x).data()));
+  Dropout own(0.5, {.seed = 42}), twin(0.5, {.seed = 42});
+  EXPECT_TRUE(nabla::array_equal(own(x).data(), mask));  // the same draws as Generator(42)
+  EXPECT_TRUE(nabla::array_equal(twin(x).data(), mask));
   seeded.eval();
   EXPECT_TRUE(seeded(x).is(x));
   Dropout all(1.0);

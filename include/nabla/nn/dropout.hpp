@@ -5,12 +5,16 @@
 //
 //   y = x ⊙ mask / (1 - p),   mask_i ~ Bernoulli(1 - p)  (mask_i = 1 when u_i < 1 - p, u ~ U[0, 1))
 //
-// The uniform numbers come from the Generator given at construction, or else from
-// default_generator() at each call: a seed (manual_seed, or the generator's) fixes every mask,
-// bit for bit, whatever the dtype. p = 1 drops everything (zeros, with zero gradient). The
-// gradient is the same mask and scale, so x̄ = ȳ ⊙ mask / (1 - p), differentiable again.
-// Training means the module is (train()/eval()) and the thread's training flag is on.
+// The uniform numbers come from the layer's own Generator(seed) when a seed is given, else from
+// the Generator given at construction, else from default_generator() at each call: a seed
+// (manual_seed, or the generator's) fixes every mask, bit for bit, whatever the dtype. p = 1 drops
+// everything (zeros, with zero gradient). The gradient is the same mask and scale, so x̄ = ȳ ⊙ mask
+// / (1 - p), differentiable again. Training means the module is (train()/eval()) and the thread's
+// training flag is on.
 #pragma once
+
+#include <cstdint>
+#include <optional>
 
 #include "nabla/nn/module.hpp"
 
@@ -18,6 +22,7 @@ namespace nabla::nn {
 
 struct DropoutOptions {
   Generator* generator = nullptr;  // nullptr: default_generator(); must outlive the layer
+  std::optional<std::uint64_t> seed = std::nullopt;  // the layer's own Generator(seed)
 };
 
 class Dropout : public Module {
@@ -28,6 +33,7 @@ class Dropout : public Module {
 
  private:
   double p_;
+  Generator own_;
   Generator* generator_;
 };
 
