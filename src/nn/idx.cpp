@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -173,12 +174,13 @@ Tensor read_idx(const std::string& path, DType dtype) {
     }
     count *= size;
   }
-  // Read in chunks, so that memory follows the data actually there, not the header's claim.
+  // Read in chunks that grow with what has arrived (64 KiB, then doubling up to 16 MiB), so
+  // that memory follows the data actually there, not the header's claim.
   const std::size_t element = element_size(type);
   const std::uint64_t expected = count * element;
   std::vector<unsigned char> data;
-  constexpr std::size_t chunk = std::size_t{1} << 24;
   while (data.size() < expected) {
+    const std::size_t chunk = std::clamp<std::size_t>(data.size(), 1 << 16, 1 << 24);
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(chunk, expected - data.size()));
     const std::size_t before = data.size();

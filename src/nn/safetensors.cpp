@@ -56,7 +56,7 @@ json parse_header(const std::string& text, const std::string& name) {
   json header;
   try {
     header = json::parse(text, callback);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e400)
     fail(name, std::string("the header is not valid JSON (") + e.what() + ")");
   }
   if (!repeated.empty()) fail(name, "the header names '" + repeated + "' twice");
