@@ -101,8 +101,9 @@ class LinearLR : public LRScheduler {
 };
 
 // The schedules in turn: schedules[k] rules from milestones[k - 1] (0 for k = 0) on, with the
-// epoch counted from there. Every schedule must drive `optimizer` (std::invalid_argument
-// otherwise, and unless milestones has one entry fewer than schedules, increasing and > 0).
+// epoch counted from there. Only their closed forms are used: step the SequentialLR, not them.
+// Every schedule must drive `optimizer` (std::invalid_argument otherwise, and unless milestones has
+// one entry fewer than schedules, increasing and > 0).
 class SequentialLR : public LRScheduler {
  public:
   SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedules,
