@@ -55,6 +55,12 @@ constexpr bool plain_factor(T d) noexcept {
   }
 }
 
+// Both plain, tested without a branch between the two (one branch for both at the call site).
+template <class T>
+constexpr bool both_plain(const T& a, const T& b) noexcept {
+  return (static_cast<unsigned>(plain_factor(a)) & static_cast<unsigned>(plain_factor(b))) != 0;
+}
+
 // d · t, except that an exactly zero factor makes the product exactly zero (see above).
 template <Arithmetic T>
 constexpr T chain_product(T d, T t) noexcept {

@@ -55,7 +55,7 @@ constexpr void scale_tangents(std::array<T, N>& out, const T& d, const std::arra
 template <class T, std::size_t N>
 constexpr void combine_tangents(std::array<T, N>& out, const T& da, const std::array<T, N>& a,
                                 const T& db, const std::array<T, N>& b) {
-  if (plain_factor(da) & plain_factor(db)) [[likely]] {  // one branch for both
+  if (both_plain(da, db)) [[likely]] {
     for (std::size_t i = 0; i < N; ++i) out[i] = da * a[i] + db * b[i];
   } else {
     for (std::size_t i = 0; i < N; ++i) out[i] = chain_product(da, a[i]) + chain_product(db, b[i]);
@@ -151,7 +151,7 @@ class Dual {
     } else {
       value_ *= inverse;
     }
-    if (plain_factor(inverse) & plain_factor(value_)) [[likely]] {
+    if (both_plain(inverse, value_)) [[likely]] {
       // Both partials plain: the factored form, one multiplication fewer per tangent.
       for (int i = 0; i < N; ++i) tangents_[i] = (tangents_[i] - value_ * b.tangents_[i]) * inverse;
     } else {
