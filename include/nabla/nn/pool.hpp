@@ -41,7 +41,9 @@ Variable avg_pool2d(const Variable& x, Size2 kernel, std::optional<Size2> stride
 Variable adaptive_avg_pool2d(const Variable& x, Size2 output_size);
 
 struct MaxPool2dOptions {
-  std::optional<Size2> stride = std::nullopt;  // the kernel when not given; Size2(1, 2)
+  // The kernel when not given. A pair is written Size2(1, 2): a braced {1, 2} does not convert
+  // to an optional.
+  std::optional<Size2> stride = std::nullopt;
   Size2 padding = 0;
   Size2 dilation = 1;
 };
@@ -59,7 +61,9 @@ class MaxPool2d : public Module {
 };
 
 struct AvgPool2dOptions {
-  std::optional<Size2> stride = std::nullopt;  // the kernel when not given; Size2(1, 2)
+  // The kernel when not given. A pair is written Size2(1, 2): a braced {1, 2} does not convert
+  // to an optional.
+  std::optional<Size2> stride = std::nullopt;
   Size2 padding = 0;
   bool count_include_pad = true;
 };
