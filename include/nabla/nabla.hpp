@@ -23,6 +23,7 @@
 #include "nabla/nn/normalization.hpp"
 #include "nabla/nn/optim.hpp"
 #include "nabla/nn/pool.hpp"
+#include "nabla/nn/recurrent.hpp"
 #include "nabla/nn/safetensors.hpp"
 #include "nabla/nn/schedule.hpp"
 #include "nabla/nn/transforms.hpp"
