@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/derivatives.hpp"
@@ -58,6 +59,21 @@ TEST(DefaultModes, JacobianAgreesWithBothModesWideOrTall) {
   EXPECT_EQ(nabla::jacobian(tall, x2), nabla::forward::jacobian(tall, x2));
   EXPECT_EQ(nabla::jacobian(tall, x2), nabla::reverse::jacobian(tall, x2));
   EXPECT_EQ(nabla::jacobian(tall, {0.5, 2.0}).rows(), 3);
+
+  // Which mode ran: the scalar type the function was called with.
+  int dual_calls = 0, var_calls = 0;
+  const auto counting = [&](const auto& v) {
+    using S = std::decay_t<decltype(v[0])>;
+    if constexpr (nabla::is_dual_v<S>) ++dual_calls;
+    if constexpr (std::is_same_v<S, nabla::Var>) ++var_calls;
+    return std::vector<S>{v[0] * v[1], v[0] + v[1]};
+  };
+  nabla::jacobian(counting, std::vector{1.0, 2.0, 3.0});  // n = 3 > m = 2: reverse
+  EXPECT_EQ(dual_calls, 0);
+  EXPECT_EQ(var_calls, 1);
+  nabla::jacobian(counting, std::vector{1.0, 2.0});  // n = 2 <= m = 2: forward
+  EXPECT_EQ(dual_calls, 1);
+  EXPECT_EQ(var_calls, 1);
 }
 
 // The tensor engine's second derivatives take a Tensor and a function of one Variable; a
