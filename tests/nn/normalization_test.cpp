@@ -39,6 +39,29 @@ TEST(BatchNorm, TrainingGradientsAndSecondDerivativesMatchCentralDifferences) {
   expect_batch_norm_derivatives({1, 3, 2, 3}, "batch_norm (1, 3, 2, 3)");
 }
 
+// Without weight and bias the operation has one input; float32 runs the same kernels with float
+// sums per row: the same numbers to float32's precision, forward and backward.
+TEST(BatchNorm, WithoutAffineAndInFloat32TheKernelsAgreeWithFloat64) {
+  auto plain = [](const std::vector<Variable>& xs) { return batch_norm(xs[0]); };
+  expect_gradients_match(plain, {random({3, 3, 4}, 8)}, "batch_norm without affine");
+  expect_second_derivatives_match(plain, {random({3, 3, 4}, 8)}, "batch_norm without affine", 1e-5);
+  const Tensor x = random({4, 3, 5, 5}, 9) * 10.0 + 3.0, g = random({4, 3, 5, 5}, 10);
+  const Tensor w = random({3}, 11, 0.5, 1.5), b = random({3}, 12);
+  const auto run = [&](DType dtype) {
+    std::vector<Variable> xs{Variable(x.to(dtype)), Variable(w.to(dtype)), Variable(b.to(dtype))};
+    const Variable y = batch_norm(xs[0], xs[1], xs[2]);
+    std::vector<Tensor> values{y.data().to(DType::float64)};
+    for (const Variable& gradient : nabla::grad({sum(y * Variable(g.to(dtype)))}, xs)) {
+      values.push_back(gradient.data().to(DType::float64));
+    }
+    return values;
+  };
+  const std::vector<Tensor> narrow = run(DType::float32), wide = run(DType::float64);
+  for (std::size_t k = 0; k < wide.size(); ++k) {
+    EXPECT_TRUE(nabla::allclose(narrow[k], wide[k], 1e-5, 1e-4)) << "result " << k;
+  }
+}
+
 TEST(BatchNorm, TheLayerInTrainingIsTheFunctionWithItsParameters) {
   BatchNorm2d layer(3, {.dtype = DType::float64});
   Tensor w = random({3}, 4, 0.5, 1.5), b = random({3}, 5);
